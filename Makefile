@@ -1,0 +1,46 @@
+# Two commands do everything: `make demo` and `make test`. Both create or update .venv.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+export OPENBLAS_NUM_THREADS := 1
+
+.PHONY: install demo serve test lint pytest bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Reinstall whenever the dependency list changes.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/encore db upgrade
+	$(BIN)/encore data sample
+	@echo "Encore on http://$(HOST):$(PORT)  (API docs at /docs)"
+	$(BIN)/encore serve --host $(HOST) --port $(PORT)
+
+serve: install
+	$(BIN)/encore serve --host $(HOST) --port $(PORT)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+
+pytest: install
+	$(BIN)/pytest
+
+test: lint pytest
+
+bench: install
+	$(BIN)/python bench/ingest.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache encore.db encore.db-wal encore.db-shm

@@ -1,0 +1,119 @@
+"""The bulk path: every event and feedback record enters the store through here.
+
+Events are inserted with one multi-row statement per batch and duplicates are
+dropped by the unique indexes (``INSERT OR IGNORE`` on SQLite; ``COPY`` into a
+temporary table, then ``INSERT ... ON CONFLICT DO NOTHING`` on PostgreSQL), so a
+re-sent event is stored once even when both copies arrive at the same moment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.engine import Connection, Engine
+
+from models.dialect import insert_ignore_one
+from models.listening import Feedback, ListeningEvent
+from models.records import EventRecord, FeedbackRecord, IngestResult, Rejection
+from models.resolve import CatalogResolver
+
+events_t: Table = ListeningEvent.__table__  # type: ignore[assignment]
+feedback_t: Table = Feedback.__table__  # type: ignore[assignment]
+
+EVENT_COLUMNS = (
+    "user_id", "item_id", "ts", "ms_played", "skipped", "reason_start", "reason_end",
+    "shuffle", "offline", "private", "platform", "country", "source", "client_event_id",
+    "rec_id",
+)  # fmt: skip
+_COLS = ", ".join(EVENT_COLUMNS)
+_SQLITE_INSERT = (
+    f"INSERT OR IGNORE INTO {events_t.name} ({_COLS}) "
+    f"VALUES ({', '.join('?' for _ in EVENT_COLUMNS)})"
+)
+_PG_STAGE = "encore_events_in"
+_PG_CREATE_STAGE = (
+    f"CREATE TEMP TABLE IF NOT EXISTS {_PG_STAGE} ON COMMIT DELETE ROWS AS "
+    f"SELECT {_COLS} FROM {events_t.name} WITH NO DATA"
+)
+_PG_COPY = f"COPY {_PG_STAGE} ({_COLS}) FROM STDIN"
+_PG_MERGE = (
+    f"INSERT INTO {events_t.name} ({_COLS}) SELECT {_COLS} FROM {_PG_STAGE} ON CONFLICT DO NOTHING"
+)
+
+UNKNOWN_ITEM = "unknown external id and no artist and title to create the item from"
+
+
+def _sqlite_ts(ts: datetime) -> str:
+    """The text SQLAlchemy's SQLite DateTime stores, so raw and ORM rows compare equal."""
+    if ts.tzinfo is not UTC:
+        ts = ts.astimezone(UTC)
+    return ts.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _insert_events(conn: Connection, rows: list[tuple[Any, ...]]) -> int:
+    """Insert prepared rows; returns how many were new."""
+    if not rows:
+        return 0
+    if conn.dialect.name == "sqlite":
+        return conn.exec_driver_sql(_SQLITE_INSERT, rows).rowcount
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    with raw.cursor() as cur:
+        cur.execute(_PG_CREATE_STAGE)
+        with cur.copy(_PG_COPY) as copy:
+            for row in rows:
+                copy.write_row(row)
+        cur.execute(_PG_MERGE)
+        inserted: int = cur.rowcount
+        cur.execute(f"TRUNCATE {_PG_STAGE}")
+    return inserted
+
+
+def ingest_events(
+    engine: Engine, resolver: CatalogResolver, records: Sequence[EventRecord]
+) -> IngestResult:
+    """Store ``records`` in one transaction; all of them or, on error, none.
+
+    Rejections carry the record's index in ``records``.
+    """
+    sqlite = engine.dialect.name == "sqlite"
+    result = IngestResult()
+    with engine.begin() as conn:
+        res = resolver.resolve(conn, {r.user for r in records}, [r.item for r in records])
+        rows = []
+        for index, (r, item_id) in enumerate(zip(records, res.item_ids, strict=True)):
+            if item_id is None:
+                result.rejected.append(Rejection(index, "item", UNKNOWN_ITEM))
+                continue
+            rows.append((
+                res.user_ids[r.user], item_id, _sqlite_ts(r.ts) if sqlite else r.ts,
+                r.ms_played, r.skipped, r.reason_start, r.reason_end, r.shuffle, r.offline,
+                r.private, r.platform, r.country, r.source.value, r.client_event_id, r.rec_id,
+            ))  # fmt: skip
+        result.accepted = _insert_events(conn, rows)
+        result.duplicates = len(rows) - result.accepted
+    res.publish()
+    return result
+
+
+def ingest_feedback(
+    engine: Engine, resolver: CatalogResolver, records: Sequence[FeedbackRecord]
+) -> IngestResult:
+    """Store explicit feedback; the same (user, item, kind, ts) is stored once."""
+    result = IngestResult()
+    with engine.begin() as conn:
+        res = resolver.resolve(conn, {r.user for r in records}, [r.item for r in records])
+        for index, (r, item_id) in enumerate(zip(records, res.item_ids, strict=True)):
+            if item_id is None:
+                result.rejected.append(Rejection(index, "item", UNKNOWN_ITEM))
+                continue
+            row = {"user_id": res.user_ids[r.user], "item_id": item_id, "kind": r.kind, "ts": r.ts}
+            if insert_ignore_one(conn, feedback_t, row):
+                result.accepted += 1
+            else:
+                result.duplicates += 1
+    res.publish()
+    return result

@@ -1,0 +1,51 @@
+"""The FastAPI application: wiring only; behaviour lives in the routes and below."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from service import errors, openapi
+from service.routes import ROUTERS
+from service.settings import Settings, get_settings
+from service.store import Store
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """Encore stores listening history, recommends what to play next and
+builds each listener's year in review. Send plays to `POST /v1/events`."""
+
+
+def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
+    """Build the app; the store opens at start-up unless one is handed in (tests do)."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = store is None
+        app.state.store = store or Store.open(settings)
+        log.info(
+            "serving with database %s",
+            app.state.store.engine.url.render_as_string(hide_password=True),
+        )
+        try:
+            yield
+        finally:
+            if owned:
+                app.state.store.close()
+
+    app = FastAPI(
+        title="Encore",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    for router in ROUTERS:
+        app.include_router(router)
+    errors.install(app)
+    openapi.install(app)
+    return app

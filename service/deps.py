@@ -1,0 +1,34 @@
+"""Every dependency the routes use, as ``Annotated`` aliases that tests can override."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from service.settings import Settings
+from service.store import Store
+
+
+def get_store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_session(store: StoreDep) -> Iterator[Session]:
+    with store.sessions() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]

@@ -1,0 +1,13 @@
+"""Every router of the API, in one visible table."""
+
+from fastapi import APIRouter
+
+from service.routes import catalog, events, feedback, health, history
+
+ROUTERS: tuple[APIRouter, ...] = (
+    health.router,     # GET /healthz, GET /readyz
+    events.router,     # POST /v1/events
+    feedback.router,   # POST /v1/feedback
+    catalog.router,    # GET /v1/items, GET /v1/artists
+    history.router,    # GET /v1/users/{user_id}/history
+)  # fmt: skip

@@ -1,0 +1,101 @@
+"""Field types shared by the request schemas: timestamps, names, external ids."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, WithJsonSchema
+
+from models.catalog import EXTERNAL_ID_LENGTH, NAME_LENGTH
+from models.listening import CLIENT_ID_LENGTH, PLATFORM_LENGTH, REASON_LENGTH
+
+# Epoch numbers below this are seconds, above it milliseconds (1e11 s is the year 5138,
+# 1e11 ms is 1973), the same rule most analytics SDKs apply.
+EPOCH_MS_THRESHOLD = 100_000_000_000
+
+
+def parse_timestamp(value: Any) -> datetime:
+    """An aware UTC datetime from ISO 8601 text with an offset, or epoch seconds/milliseconds."""
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, bool):
+        raise ValueError(
+            "timestamp must be ISO 8601 text or epoch seconds/milliseconds, not a boolean"
+        )
+    elif isinstance(value, int | float):
+        if not math.isfinite(value):
+            raise ValueError("timestamp must be a finite number")
+        seconds = value / 1000 if abs(value) >= EPOCH_MS_THRESHOLD else value
+        try:
+            return datetime.fromtimestamp(seconds, UTC)
+        except (OverflowError, OSError, ValueError):
+            raise ValueError("epoch timestamp out of range") from None
+    elif isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(
+                "timestamp is not ISO 8601 (e.g. 2024-05-01T12:00:00Z) or epoch seconds"
+            ) from None
+    else:
+        raise ValueError("timestamp must be ISO 8601 text or epoch seconds/milliseconds")
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise ValueError("timestamp needs a UTC offset, e.g. 2024-05-01T12:00:00Z")
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("timestamp out of range once converted to UTC") from None
+
+
+Timestamp = Annotated[
+    datetime,
+    BeforeValidator(parse_timestamp),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "format": "date-time"},
+                {"type": "integer", "description": "epoch seconds or milliseconds"},
+            ],
+            "examples": ["2024-05-01T12:00:00Z", 1714564800],
+        }
+    ),
+]
+
+
+def _no_control_chars(value: str) -> str:
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+_CLEAN = AfterValidator(_no_control_chars)
+
+
+def _text(max_length: int, pattern: str | None = None) -> StringConstraints:
+    return StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=max_length, pattern=pattern
+    )
+
+
+# Stripped, non-empty text without control characters, within the column's length.
+UserIdText = Annotated[str, _text(128), _CLEAN]
+NameText = Annotated[str, _text(NAME_LENGTH), _CLEAN]
+ClientIdText = Annotated[str, _text(CLIENT_ID_LENGTH), _CLEAN]
+ReasonText = Annotated[str, _text(REASON_LENGTH), _CLEAN]
+PlatformText = Annotated[str, _text(PLATFORM_LENGTH), _CLEAN]
+SpotifyUri = Annotated[
+    str,
+    _text(
+        EXTERNAL_ID_LENGTH, r"^spotify:(track|episode|show|album|artist|video):[A-Za-z0-9]{1,64}$"
+    ),
+]
+Isrc = Annotated[str, _text(12, r"^[A-Za-z]{2}[A-Za-z0-9]{3}[0-9]{7}$")]
+Mbid = Annotated[
+    str,
+    _text(36, r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"),
+]
+CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}$")]
+
+StrictMs = Annotated[int, Field(strict=True, ge=0, le=24 * 3600 * 1000)]

@@ -1,0 +1,78 @@
+"""One settings object for the whole service, read from the environment or ``.env``.
+
+Common knobs are flat (``ENCORE_DATABASE_URL``, ``ENCORE_PORT``); areas nest with a
+double underscore (``ENCORE_INGEST__MAX_BATCH_EVENTS=500``). A bad value fails at
+start with one line naming the variable.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from models.engine import parse_url
+from models.errors import StoreError
+
+LogLevel = Literal["debug", "info", "warning", "error", "critical"]
+
+
+class IngestSettings(BaseModel):
+    max_batch_events: int = Field(1000, ge=1, le=100_000)
+    max_body_bytes: int = Field(5 * 1024 * 1024, ge=1024)
+    max_future_skew_seconds: int = Field(600, ge=0)
+    earliest_ts: datetime = datetime(2000, 1, 1, tzinfo=UTC)
+
+    @field_validator("earliest_ts")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ENCORE_",
+        env_file=".env",
+        env_nested_delimiter="__",
+        extra="ignore",
+    )
+
+    database_url: str = "sqlite:///./encore.db"
+    database_pool_size: int = Field(5, ge=1, le=100)
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    workers: int = Field(1, ge=1, le=64)
+    log_level: LogLevel = "info"
+    ingest: IngestSettings = IngestSettings()
+
+    @field_validator("database_url")
+    @classmethod
+    def _valid_url(cls, value: str) -> str:
+        try:
+            parse_url(value)
+        except StoreError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+
+def explain(exc: ValidationError) -> str:
+    """One line per bad setting, named as the environment variable a user would set."""
+    lines = []
+    for error in exc.errors():
+        name = "ENCORE_" + "__".join(str(part).upper() for part in error["loc"])
+        msg = error["msg"].removeprefix("Value error, ")
+        lines.append(f"{name}: {msg}")
+    return "; ".join(lines)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

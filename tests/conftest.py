@@ -1,0 +1,165 @@
+"""Fixtures shared by every suite: a store on each backend and a real server.
+
+Store-touching tests are parametrised over SQLite and PostgreSQL. PostgreSQL tests
+run in a schema of their own, made for this run and dropped after it, so parallel
+runs never collide. Where PostgreSQL cannot be reached they are skipped with a
+notice, unless ``ENCORE_REQUIRE_POSTGRES=1`` (set by ``.ci/run``) makes that an error.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy import text
+
+from models.base import Base
+from models.engine import make_engine
+from models.errors import StoreError
+from models.migrate import upgrade
+from service.app import create_app
+from service.settings import Settings
+from service.store import Store
+
+PG_URL = os.environ.get("ENCORE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REQUIRE_PG = os.environ.get("ENCORE_REQUIRE_POSTGRES") == "1"
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def _pg_reason() -> str | None:
+    try:
+        engine = make_engine(PG_URL)
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+    except (StoreError, Exception) as exc:  # any failure means "not available here"
+        return f"PostgreSQL not reachable at {PG_URL}: {str(exc).splitlines()[0]}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def pg_schema_url() -> Iterator[str]:
+    """A migrated schema private to this test run."""
+    reason = _pg_reason()
+    if reason:
+        if REQUIRE_PG:
+            pytest.fail(reason)
+        pytest.skip(reason)
+    schema = f"encore_test_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    sep = "&" if "?" in PG_URL else "?"
+    url = f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    yield url
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("sqlite") / "encore.db"
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    return url
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    reason = _pg_reason()
+    if reason:
+        return f"NOTICE: {reason}; PostgreSQL tests will be skipped" + (
+            " (ENCORE_REQUIRE_POSTGRES=1: they will fail)" if REQUIRE_PG else ""
+        )
+    return f"PostgreSQL tests run against {PG_URL}"
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest) -> str:
+    """The URL of an empty, migrated database on each backend."""
+    url: str = request.getfixturevalue(
+        f"{'pg_schema' if request.param == 'postgresql' else 'sqlite'}_url"
+    )
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+        if engine.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                conn.execute(text(f"DELETE FROM {name}"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def settings(db_url: str) -> Settings:
+    return Settings(database_url=db_url, _env_file=None)
+
+
+@pytest.fixture
+def store(settings: Settings) -> Iterator[Store]:
+    opened = Store.open(settings)
+    yield opened
+    opened.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class LiveServer:
+    """The real app under uvicorn (uvloop + httptools) in a thread, on a free loopback port."""
+
+    def __init__(self, settings: Settings, store: Store) -> None:
+        self.port = free_port()
+        config = uvicorn.Config(
+            create_app(settings, store), host="127.0.0.1", port=self.port,
+            loop="uvloop", http="httptools", log_level="warning", lifespan="on",
+        )  # fmt: skip
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("test server did not start")
+            time.sleep(0.01)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def client(settings: Settings, store: Store) -> Iterator[httpx.Client]:
+    """An HTTP client talking to a real server over loopback."""
+    with LiveServer(settings, store) as live, httpx.Client(base_url=live.url, timeout=30) as http:
+        yield http
+
+
+@pytest.fixture
+def sample_path() -> Path:
+    from data.sample import SAMPLE
+
+    return SAMPLE

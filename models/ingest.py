@@ -1,7 +1,7 @@
 """The bulk path: every event and feedback record enters the store through here.
 
 Events are inserted with one multi-row statement per batch and duplicates are
-dropped by the unique indexes (``INSERT OR IGNORE`` on SQLite; ``COPY`` into a
+dropped by the unique indexes (``ON CONFLICT DO NOTHING`` on SQLite; ``COPY`` into a
 temporary table, then ``INSERT ... ON CONFLICT DO NOTHING`` on PostgreSQL), so a
 re-sent event is stored once even when both copies arrive at the same moment.
 """
@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 
 from models.dialect import insert_ignore_one
 from models.listening import Feedback, ListeningEvent
@@ -29,9 +30,11 @@ EVENT_COLUMNS = (
     "rec_id",
 )  # fmt: skip
 _COLS = ", ".join(EVENT_COLUMNS)
+# ON CONFLICT DO NOTHING, not INSERT OR IGNORE: the latter would also swallow CHECK
+# and NOT NULL violations and count a broken row as a duplicate.
 _SQLITE_INSERT = (
-    f"INSERT OR IGNORE INTO {events_t.name} ({_COLS}) "
-    f"VALUES ({', '.join('?' for _ in EVENT_COLUMNS)})"
+    f"INSERT INTO {events_t.name} ({_COLS}) "
+    f"VALUES ({', '.join('?' for _ in EVENT_COLUMNS)}) ON CONFLICT DO NOTHING"
 )
 _PG_STAGE = "encore_events_in"
 _PG_CREATE_STAGE = (
@@ -61,14 +64,18 @@ def _insert_events(conn: Connection, rows: list[tuple[Any, ...]]) -> int:
         return conn.exec_driver_sql(_SQLITE_INSERT, rows).rowcount
     raw = conn.connection.driver_connection
     assert raw is not None
-    with raw.cursor() as cur:
-        cur.execute(_PG_CREATE_STAGE)
-        with cur.copy(_PG_COPY) as copy:
-            for row in rows:
-                copy.write_row(row)
-        cur.execute(_PG_MERGE)
-        inserted: int = cur.rowcount
-        cur.execute(f"TRUNCATE {_PG_STAGE}")
+    dbapi_error = conn.dialect.loaded_dbapi.Error
+    try:
+        with raw.cursor() as cur:
+            cur.execute(_PG_CREATE_STAGE)
+            with cur.copy(_PG_COPY) as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cur.execute(_PG_MERGE)
+            inserted: int = cur.rowcount
+            cur.execute(f"TRUNCATE {_PG_STAGE}")
+    except dbapi_error as exc:  # raise it as SQLAlchemy would (IntegrityError, ...)
+        raise DBAPIError.instance(_PG_MERGE, None, exc, dbapi_error) from exc
     return inserted
 
 

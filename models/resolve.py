@@ -16,17 +16,15 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, select, tuple_
+from sqlalchemy import Table, select, tuple_
 from sqlalchemy.engine import Connection
 
 from models.base import utcnow
 from models.catalog import Album, Artist, Item
-from models.dialect import insert_ignore
+from models.dialect import CHUNK, fetch_ids, insert_ignore
 from models.normalise import normalise
 from models.records import ItemRef
 from models.users import User
-
-CHUNK = 500
 
 users_t: Table = User.__table__  # type: ignore[assignment]
 artists_t: Table = Artist.__table__  # type: ignore[assignment]
@@ -36,35 +34,16 @@ items_t: Table = Item.__table__  # type: ignore[assignment]
 NATURAL_KEY = ("kind", "artist_id", "title_key", "album_key")
 
 
-def _chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
-def _fetch_ids(
-    conn: Connection, table: Table, columns: Sequence[str], keys: Sequence[Any]
-) -> dict[Any, int]:
-    """Map each key (a value, or a tuple for several columns) present in ``table`` to its id."""
-    found: dict[Any, int] = {}
-    cols = [table.c[name] for name in columns]
-    target: ColumnElement[Any] = cols[0] if len(cols) == 1 else tuple_(*cols)
-    for chunk in _chunks(keys):
-        for row in conn.execute(select(table.c.id, *cols).where(target.in_(chunk))):
-            key = row[1] if len(cols) == 1 else tuple(row[1:])
-            found[key] = row[0]
-    return found
-
-
 def _get_or_create(
     conn: Connection, table: Table, columns: Sequence[str], rows: dict[Any, dict[str, Any]]
 ) -> dict[Any, int]:
     """Ids for every key in ``rows``, inserting the rows whose key is not stored yet."""
     keys = sorted(rows)
-    ids = _fetch_ids(conn, table, columns, keys)
+    ids = fetch_ids(conn, table, columns, keys)
     missing = [key for key in keys if key not in ids]
     if missing:
         insert_ignore(conn, table, [rows[key] for key in missing])
-        ids.update(_fetch_ids(conn, table, columns, missing))
+        ids.update(fetch_ids(conn, table, columns, missing))
     return ids
 
 
@@ -164,7 +143,7 @@ class CatalogResolver:
         found = {
             (name, value): item_id
             for name, values in wanted.items()
-            for value, item_id in _fetch_ids(conn, items_t, [name], sorted(values)).items()
+            for value, item_id in fetch_ids(conn, items_t, [name], sorted(values)).items()
         }
         res.remember("external", found)
         for i in todo:
@@ -270,7 +249,8 @@ class CatalogResolver:
                 wanted[i] = (refs[i].kind.value, artist_of[i], normalise(refs[i].title or ""))
         unknown = sorted({key for key in wanted.values() if key not in cache})
         found: dict[Any, int] = {}
-        for chunk in _chunks(unknown):
+        for start in range(0, len(unknown), CHUNK):
+            chunk = unknown[start : start + CHUNK]
             target = tuple_(items_t.c.kind, items_t.c.artist_id, items_t.c.title_key)
             stmt = (
                 select(items_t.c.id, items_t.c.kind, items_t.c.artist_id, items_t.c.title_key)

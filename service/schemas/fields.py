@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -64,8 +65,11 @@ Timestamp = Annotated[
 ]
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def _no_control_chars(value: str) -> str:
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+    if _CONTROL.search(value):
         raise ValueError("must not contain control characters")
     return value
 

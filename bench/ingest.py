@@ -1,0 +1,256 @@
+"""Ingest throughput: POST /v1/events against a real server vs. the raw driver.
+
+Generates N events (default 1M) as 1,000-event JSON batches, posts them with
+several client threads to ``encore serve`` on loopback, and in the same run
+inserts the same rows (ids already resolved) with the raw driver into a fresh
+database with the same schema and indexes: ``sqlite3.executemany`` for SQLite,
+``COPY`` for PostgreSQL. Prints events/s for both and their ratio.
+
+    .venv/bin/python bench/ingest.py --events 1000000 --backend both
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import psycopg
+
+from models.engine import make_engine
+from models.migrate import upgrade
+
+PG_BASE = os.environ.get("ENCORE_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+ENCORE = str(Path(sys.executable).parent / "encore")
+COLUMNS = (
+    "user_id, item_id, ts, ms_played, skipped, reason_start, reason_end, shuffle, offline, "
+    "private, platform, country, source, client_event_id, rec_id"
+)
+
+
+def make_events(n: int, seed: int) -> list[dict[str, Any]]:
+    """Events over 2,000 users and 50,000 tracks with long-tail popularity."""
+    rnd = random.Random(seed)
+    n_items, n_users = 50_000, 2_000
+    weights = [1 / (rank + 1) ** 0.9 for rank in range(n_items)]
+    picks = rnd.choices(range(n_items), weights=weights, k=n)
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    events = []
+    for i, item in enumerate(picks):
+        ms = rnd.randint(1_000, 300_000)
+        events.append({
+            "user_id": f"user-{rnd.randrange(n_users)}",
+            "ts": (start + timedelta(seconds=i * 30 + rnd.randrange(30))).isoformat(),
+            "ms_played": ms,
+            "item": {"artist": f"Artist {item // 10}", "title": f"Song {item}",
+                     "album": f"Album {item // 10}"},
+            "skipped": ms < 30_000,
+            "shuffle": rnd.random() < 0.5,
+            "platform": rnd.choice(("android", "ios", "web")),
+            "country": rnd.choice(("NL", "GB", "US", "IN")),
+        })  # fmt: skip
+    return events
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def fresh_pg_url() -> tuple[str, str]:
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(PG_BASE.replace("postgresql+psycopg", "postgresql"), autocommit=True) as c:
+        c.execute(f"CREATE SCHEMA {schema}")
+    return f"{PG_BASE}?options=-csearch_path%3D{schema}", schema
+
+
+def drop_pg_schema(schema: str) -> None:
+    with psycopg.connect(PG_BASE, autocommit=True) as c:
+        c.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+def run_api(url: str, bodies: list[bytes], workers: int, clients: int) -> tuple[float, int]:
+    """Post every body to a fresh ``encore serve``; returns (seconds, accepted)."""
+    port = free_port()
+    env = {**os.environ, "ENCORE_DATABASE_URL": url, "ENCORE_LOG_LEVEL": "warning"}
+    proc = subprocess.Popen(
+        [ENCORE, "serve", "--port", str(port), "--workers", str(workers)], env=env
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("server did not become ready")
+            time.sleep(0.2)
+
+        def worker(chunk: list[bytes]) -> int:
+            accepted = 0
+            with httpx.Client(base_url=base, timeout=120) as http:
+                for body in chunk:
+                    resp = http.post(
+                        "/v1/events", content=body, headers={"content-type": "application/json"}
+                    )
+                    resp.raise_for_status()
+                    accepted += resp.json()["accepted"]
+            return accepted
+
+        chunks = [bodies[i::clients] for i in range(clients)]
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(clients) as pool:
+            accepted = sum(pool.map(worker, chunks))
+        return time.perf_counter() - t0, accepted
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def catalog_rows(events: list[dict[str, Any]]) -> tuple[dict[str, int], dict[str, int]]:
+    users = {e["user_id"]: 0 for e in events}
+    items = {e["item"]["title"]: 0 for e in events}
+    return {u: i + 1 for i, u in enumerate(users)}, {t: i + 1 for i, t in enumerate(items)}
+
+
+def raw_rows(events: list[dict[str, Any]], sqlite: bool) -> tuple[list[tuple[Any, ...]], Any]:
+    users, items = catalog_rows(events)
+    rows = []
+    for e in events:
+        ts = datetime.fromisoformat(e["ts"])
+        rows.append((
+            users[e["user_id"]], items[e["item"]["title"]],
+            ts.replace(tzinfo=None).isoformat(" ", "microseconds") if sqlite else ts,
+            e["ms_played"], e["skipped"], None, None, e["shuffle"], None, False,
+            e["platform"], e["country"], "api", None, None,
+        ))  # fmt: skip
+    return rows, (users, items)
+
+
+def seed_catalog(execute: Any, users: dict[str, int], items: dict[str, int]) -> None:
+    execute("INSERT INTO artists (id, name, name_key) VALUES (1, 'a', 'a')", None)
+    execute(
+        "INSERT INTO users (id, external_id, created_at, timezone) VALUES (%s, %s, %s, 'UTC')",
+        [(i, u, datetime(2024, 1, 1, tzinfo=UTC)) for u, i in users.items()],
+    )
+    execute(
+        "INSERT INTO items (id, kind, title, title_key, artist_id, album_key) "
+        "VALUES (%s, 'track', %s, %s, 1, '')",
+        [(i, t, t.lower()) for t, i in items.items()],
+    )
+
+
+def run_raw_sqlite(events: list[dict[str, Any]], batch: int) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "raw.db"
+        engine = make_engine(f"sqlite:///{path}")
+        upgrade(engine)
+        engine.dispose()
+        rows, (users, items) = raw_rows(events, sqlite=True)
+        conn = sqlite3.connect(path)
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):
+            conn.execute(f"PRAGMA {pragma}")
+
+        def execute(sql: str, params: Any) -> None:
+            sql = sql.replace("%s", "?")
+            conn.executemany(sql, params) if params else conn.execute(sql)
+
+        seed_catalog(execute, users, items)
+        conn.commit()
+        sql = f"INSERT INTO listening_events ({COLUMNS}) VALUES ({', '.join('?' * 15)})"
+        t0 = time.perf_counter()
+        for start in range(0, len(rows), batch):
+            conn.executemany(sql, rows[start : start + batch])
+            conn.commit()
+        elapsed = time.perf_counter() - t0
+        conn.close()
+        return elapsed
+
+
+def run_raw_pg(events: list[dict[str, Any]], batch: int) -> float:
+    url, schema = fresh_pg_url()
+    try:
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        rows, (users, items) = raw_rows(events, sqlite=False)
+        with psycopg.connect(PG_BASE, options=f"-csearch_path={schema}") as conn:
+            with conn.cursor() as cur:
+
+                def execute(sql: str, params: Any) -> None:
+                    cur.executemany(sql, params) if params else cur.execute(sql)
+
+                seed_catalog(execute, users, items)
+            conn.commit()
+            t0 = time.perf_counter()
+            for start in range(0, len(rows), batch):
+                with (
+                    conn.cursor() as cur,
+                    cur.copy(f"COPY listening_events ({COLUMNS}) FROM STDIN") as cp,
+                ):
+                    for row in rows[start : start + batch]:
+                        cp.write_row(row)
+                conn.commit()
+            return time.perf_counter() - t0
+    finally:
+        drop_pg_schema(schema)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--batch", type=int, default=1_000)
+    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--workers", type=int, default=2, help="server worker processes")
+    parser.add_argument("--clients", type=int, default=4, help="concurrent client threads")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+
+    events = make_events(args.events, args.seed)
+    bodies = [
+        orjson.dumps({"events": events[i : i + args.batch]})
+        for i in range(0, len(events), args.batch)
+    ]
+    print(f"{len(events):,} events in {len(bodies):,} batches of {args.batch}; "
+          f"server workers={args.workers}, client threads={args.clients}")  # fmt: skip
+    backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
+    for backend in backends:
+        if backend == "sqlite":
+            raw_name, raw = "sqlite3 executemany", run_raw_sqlite
+            with tempfile.TemporaryDirectory() as tmp:
+                url = f"sqlite:///{Path(tmp) / 'api.db'}"
+                api_s, accepted = run_api(url, bodies, args.workers, args.clients)
+        else:
+            raw_name, raw = "psycopg COPY", run_raw_pg
+            url, schema = fresh_pg_url()
+            try:
+                api_s, accepted = run_api(url, bodies, args.workers, args.clients)
+            finally:
+                drop_pg_schema(schema)
+        assert accepted == len(events), f"only {accepted} of {len(events)} accepted"
+        raw_s = raw(events, args.batch)
+        api_rate, raw_rate = len(events) / api_s, len(events) / raw_s
+        print(f"[{backend}] POST /v1/events: {api_rate:>10,.0f} events/s ({api_s:.1f} s)")
+        print(f"[{backend}] raw {raw_name}: {raw_rate:>10,.0f} events/s ({raw_s:.1f} s)")
+        print(f"[{backend}] ratio API/raw: {api_rate / raw_rate:.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -70,4 +70,5 @@ def insert_ignore(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]
 
 def insert_ignore_one(conn: Connection, table: Table, row: dict[str, Any]) -> bool:
     """Insert one row unless it violates a unique constraint; True when it was new."""
-    return bool(conn.execute(_insert_ignore_stmt(conn, table), row).rowcount == 1)
+    stmt = _insert_ignore_stmt(conn, table).returning(*table.primary_key.columns)
+    return conn.execute(stmt, row).first() is not None

@@ -53,4 +53,4 @@ def get_history(
                 and_(ListeningEvent.ts == after.ts, ListeningEvent.id < after.id),
             )
         )
-    return [(event, item) for event, item in session.execute(stmt).tuples()]
+    return [(event, item) for event, item in session.execute(stmt)]

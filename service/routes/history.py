@@ -28,7 +28,11 @@ def decode_cursor(cursor: str) -> Position:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         ts, event_id = orjson.loads(raw)
-        return Position(ts=parse_timestamp(ts), id=int(event_id))
+        if not isinstance(event_id, int) or isinstance(event_id, bool):
+            raise ValueError("cursor id is not an integer")
+        if not 0 < event_id < 2**63:
+            raise ValueError("cursor id out of range")
+        return Position(ts=parse_timestamp(ts), id=event_id)
     except (binascii.Error, ValueError, TypeError, orjson.JSONDecodeError):
         raise ApiError(
             422, ["query", "cursor"], "not a cursor returned by this endpoint", "value_error"

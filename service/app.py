@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from service import errors, openapi
 from service.routes import ROUTERS
@@ -37,7 +38,10 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             if owned:
                 app.state.store.close()
 
-    app = FastAPI(
+    # Swagger UI from bundled assets, not a CDN: Encore runs offline. ReDoc is off
+    # because its page pulls web fonts from the internet.
+    app = FastAPIOffline(
+        redoc_url=None,
         title="Encore",
         version="0.1.0",
         description=DESCRIPTION,

@@ -36,9 +36,9 @@ def test_db_upgrade_then_sample_load_is_idempotent(db_url: str, tmp_path: Path) 
     assert run("db", "upgrade", db=db_url, cwd=tmp_path).returncode == 0
     first = run("data", "sample", db=db_url, cwd=tmp_path)
     assert first.returncode == 0, first.stderr
-    assert "791 imported, 0 duplicates" in first.stdout
+    assert "1286 imported, 0 duplicates" in first.stdout
     again = run("data", "sample", db=db_url, cwd=tmp_path)
-    assert "0 imported, 791 duplicates" in again.stdout
+    assert "0 imported, 1286 duplicates" in again.stdout
 
 
 @pytest.mark.parametrize(
@@ -73,7 +73,7 @@ def test_malformed_sample_file_stores_nothing(tmp_path: Path, sample_path: Path)
     assert out.returncode == 1
     assert "line 11" in out.stderr and "nothing was stored" in out.stderr
     good = run("data", "sample", db=db, cwd=tmp_path)
-    assert "791 imported" in good.stdout  # the ten valid lines above were not stored
+    assert "1286 imported" in good.stdout  # the ten valid lines above were not stored
 
 
 def test_serve_migrates_a_new_database_and_answers(tmp_path: Path) -> None:

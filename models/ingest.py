@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 from sqlalchemy import Table
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
@@ -19,7 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from models.dialect import insert_ignore_one
 from models.listening import Feedback, ListeningEvent
 from models.records import EventRecord, FeedbackRecord, IngestResult, Rejection
-from models.resolve import CatalogResolver
+from models.resolve import CatalogResolver, Resolution
 
 events_t: Table = ListeningEvent.__table__  # type: ignore[assignment]
 feedback_t: Table = Feedback.__table__  # type: ignore[assignment]
@@ -56,12 +58,14 @@ def _sqlite_ts(ts: datetime) -> str:
     return ts.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
-def _insert_events(conn: Connection, rows: list[tuple[Any, ...]]) -> int:
-    """Insert prepared rows; returns how many were new."""
+def insert_event_rows(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> int:
+    """Insert rows already in :data:`EVENT_COLUMNS` order with resolved ids; returns how many
+    were new (the rest were duplicates). ``ts`` is a UTC datetime, or text already in the
+    backend's form (see :func:`ts_text`). Runs inside the caller's transaction."""
     if not rows:
         return 0
     if conn.dialect.name == "sqlite":
-        return conn.exec_driver_sql(_SQLITE_INSERT, rows).rowcount
+        return conn.exec_driver_sql(_SQLITE_INSERT, list(rows)).rowcount
     raw = conn.connection.driver_connection
     assert raw is not None
     dbapi_error = conn.dialect.loaded_dbapi.Error
@@ -79,29 +83,47 @@ def _insert_events(conn: Connection, rows: list[tuple[Any, ...]]) -> int:
     return inserted
 
 
+def ts_text(stamps: npt.NDArray[np.datetime64], dialect: str) -> list[str]:
+    """UTC ``datetime64`` values as the text each backend stores or parses, vectorised."""
+    text = np.datetime_as_string(stamps.astype("datetime64[us]"), unit="us")
+    spaced = np.char.replace(text, "T", " ")
+    if dialect != "sqlite":
+        spaced = np.char.add(spaced, "+00")
+    return [str(value) for value in spaced.tolist()]
+
+
+def ingest_batch(
+    conn: Connection, resolver: CatalogResolver, records: Sequence[EventRecord]
+) -> tuple[IngestResult, Resolution]:
+    """Resolve and insert ``records`` inside the caller's transaction.
+
+    Publish the returned :class:`Resolution` only after that transaction commits.
+    Rejections carry the record's index in ``records``.
+    """
+    sqlite = conn.dialect.name == "sqlite"
+    result = IngestResult()
+    res = resolver.resolve(conn, {r.user for r in records}, [r.item for r in records])
+    rows = []
+    for index, (r, item_id) in enumerate(zip(records, res.item_ids, strict=True)):
+        if item_id is None:
+            result.rejected.append(Rejection(index, "item", UNKNOWN_ITEM))
+            continue
+        rows.append((
+            res.user_ids[r.user], item_id, _sqlite_ts(r.ts) if sqlite else r.ts,
+            r.ms_played, r.skipped, r.reason_start, r.reason_end, r.shuffle, r.offline,
+            r.private, r.platform, r.country, r.source.value, r.client_event_id, r.rec_id,
+        ))  # fmt: skip
+    result.accepted = insert_event_rows(conn, rows)
+    result.duplicates = len(rows) - result.accepted
+    return result, res
+
+
 def ingest_events(
     engine: Engine, resolver: CatalogResolver, records: Sequence[EventRecord]
 ) -> IngestResult:
-    """Store ``records`` in one transaction; all of them or, on error, none.
-
-    Rejections carry the record's index in ``records``.
-    """
-    sqlite = engine.dialect.name == "sqlite"
-    result = IngestResult()
+    """Store ``records`` in one transaction; all of them or, on error, none."""
     with engine.begin() as conn:
-        res = resolver.resolve(conn, {r.user for r in records}, [r.item for r in records])
-        rows = []
-        for index, (r, item_id) in enumerate(zip(records, res.item_ids, strict=True)):
-            if item_id is None:
-                result.rejected.append(Rejection(index, "item", UNKNOWN_ITEM))
-                continue
-            rows.append((
-                res.user_ids[r.user], item_id, _sqlite_ts(r.ts) if sqlite else r.ts,
-                r.ms_played, r.skipped, r.reason_start, r.reason_end, r.shuffle, r.offline,
-                r.private, r.platform, r.country, r.source.value, r.client_event_id, r.rec_id,
-            ))  # fmt: skip
-        result.accepted = _insert_events(conn, rows)
-        result.duplicates = len(rows) - result.accepted
+        result, res = ingest_batch(conn, resolver, records)
     res.publish()
     return result
 

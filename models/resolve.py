@@ -12,7 +12,9 @@ insert-or-ignore followed by a read, with keys sorted to avoid deadlocks.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Sequence
+from collections import ChainMap
+from collections.abc import Hashable, Iterable, Iterator, MutableMapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,24 +69,45 @@ class Resolution:
 class CatalogResolver:
     """Process-wide cache in front of the catalog tables; see the module docstring."""
 
-    def __init__(self, max_entries: int = 2_000_000) -> None:
+    CACHES = ("user", "ref", "external", "artist", "album", "key", "loose")
+
+    def __init__(self, max_entries: int = 2_000_000, parent: CatalogResolver | None = None) -> None:
         self.max_entries = max_entries
-        self._caches: dict[str, dict[Hashable, int]] = {
-            name: {} for name in ("user", "ref", "external", "artist", "album", "key", "loose")
-        }
+        self._parent = parent
+        self._local: dict[str, dict[Hashable, int]] = {name: {} for name in self.CACHES}
+        self._caches: dict[str, MutableMapping[Hashable, int]] = (
+            dict(self._local)
+            if parent is None
+            else {name: ChainMap(self._local[name], parent._caches[name]) for name in self.CACHES}
+        )
 
     def merge(self, new: dict[str, dict[Hashable, int]]) -> None:
         for name, entries in new.items():
-            cache = self._caches[name]
-            if len(cache) + len(entries) > self.max_entries:
-                cache.clear()
-            cache.update(entries)
+            local = self._local[name]
+            if self._parent is None and len(local) + len(entries) > self.max_entries:
+                local.clear()
+            local.update(entries)
+
+    @contextmanager
+    def transaction(self) -> Iterator[CatalogResolver]:
+        """A resolver for a transaction that spans several batches (a file import).
+
+        Batches publish into it, so later batches of the same transaction reuse what
+        earlier ones created; it publishes to this resolver when the block exits without
+        an error. Open it *outside* the database transaction, so the commit comes first::
+
+            with resolver.transaction() as tx, engine.begin() as conn:
+                ...
+        """
+        child = CatalogResolver(self.max_entries, parent=self)
+        yield child
+        self.merge(child._local)
 
     def forget_user(self, external_id: str) -> None:
-        self._caches["user"].pop(external_id, None)
+        self._local["user"].pop(external_id, None)
 
     def clear(self) -> None:
-        for cache in self._caches.values():
+        for cache in self._local.values():
             cache.clear()
 
     def resolve(
@@ -280,7 +303,7 @@ class CatalogResolver:
 class _Lookup:
     """Reads a batch's fresh ids first, then the shared cache."""
 
-    def __init__(self, fresh: dict[Any, int], cache: dict[Hashable, int]) -> None:
+    def __init__(self, fresh: dict[Any, int], cache: MutableMapping[Hashable, int]) -> None:
         self.fresh = fresh
         self.cache = cache
 

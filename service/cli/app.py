@@ -68,4 +68,5 @@ def open_store(settings: Settings) -> Iterator[Store]:
 
 import service.cli.data_cmds  # noqa: E402  (registers commands)
 import service.cli.db_cmds  # noqa: E402
+import service.cli.import_cmds  # noqa: E402
 import service.cli.serve_cmd  # noqa: E402,F401

@@ -1,10 +1,11 @@
 """Import every mapped class so the metadata is complete (for Alembic and tests)."""
 
 from models.catalog import Album, Artist, Item, ItemKind, Tag, artist_tags
+from models.jobs import ImportJob, JobStatus
 from models.listening import EventSource, Feedback, FeedbackKind, ListeningEvent
 from models.users import User
 
 __all__ = [
-    "Album", "Artist", "EventSource", "Feedback", "FeedbackKind", "Item", "ItemKind",
-    "ListeningEvent", "Tag", "User", "artist_tags",
+    "Album", "Artist", "EventSource", "Feedback", "FeedbackKind", "ImportJob", "Item",
+    "ItemKind", "JobStatus", "ListeningEvent", "Tag", "User", "artist_tags",
 ]  # fmt: skip

@@ -7,8 +7,10 @@ start with one line naming the variable.
 
 from __future__ import annotations
 
+import tempfile
 from datetime import UTC, datetime
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
@@ -32,6 +34,16 @@ class IngestSettings(BaseModel):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+class ImportSettings(BaseModel):
+    max_upload_bytes: int = Field(1024**3, ge=1024)
+    upload_dir: Path | None = Field(None, description="where uploads wait; the system temp dir")
+
+    def folder(self) -> Path:
+        base = self.upload_dir or Path(tempfile.gettempdir()) / "encore-uploads"
+        base.mkdir(parents=True, exist_ok=True)
+        return base
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="ENCORE_",
@@ -47,6 +59,7 @@ class Settings(BaseSettings):
     workers: int = Field(1, ge=1, le=64)
     log_level: LogLevel = "info"
     ingest: IngestSettings = IngestSettings()
+    imports: ImportSettings = ImportSettings()
 
     @field_validator("database_url")
     @classmethod

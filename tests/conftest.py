@@ -21,6 +21,7 @@ import pytest
 import uvicorn
 from sqlalchemy import text
 
+import models.tables  # noqa: F401  (every table, for truncation)
 from models.base import Base
 from models.engine import make_engine
 from models.errors import StoreError

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from service.routes import catalog, events, feedback, health, history
+from service.routes import catalog, events, feedback, health, history, imports
 
 ROUTERS: tuple[APIRouter, ...] = (
     health.router,     # GET /healthz, GET /readyz
@@ -10,4 +10,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     feedback.router,   # POST /v1/feedback
     catalog.router,    # GET /v1/items, GET /v1/artists
     history.router,    # GET /v1/users/{user_id}/history
+    imports.router,    # POST /v1/imports, GET /v1/imports/{job_id}
 )  # fmt: skip

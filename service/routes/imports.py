@@ -1,0 +1,87 @@
+"""``POST /v1/imports`` (upload an export) and ``GET /v1/imports/{id}`` (its progress)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, File, Form, Path, Request, Response, UploadFile
+from fastapi.concurrency import run_in_threadpool
+
+from data.importers.formats import ImportFormat
+from data.importers.jobs import run_job
+from models.jobs import create_job, get_job
+from service.deps import SessionDep, SettingsDep, StoreDep
+from service.errors import ApiError, NotFound
+from service.schemas.imports import ImportJobPublic
+
+router = APIRouter(prefix="/v1/imports", tags=["imports"])
+
+UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_name(index: int, filename: str | None) -> str:
+    """A file name that cannot leave the upload folder, keeping the export's own name."""
+    base = (filename or "upload").replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned = UNSAFE.sub("_", base).lstrip(".")[:120] or "upload"
+    return f"{index:03d}_{cleaned}"
+
+
+@router.post("", status_code=202, response_model=ImportJobPublic)
+async def create_import(
+    request: Request,
+    response: Response,
+    settings: SettingsDep,
+    store: StoreDep,
+    session: SessionDep,
+    background: BackgroundTasks,
+    user_id: Annotated[str, Form(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$")],
+    format: Annotated[ImportFormat, Form(description="spotify, lastfm or listenbrainz")],
+    files: Annotated[
+        list[UploadFile], File(description="the export: a zip, or its JSON/CSV files")
+    ],
+) -> ImportJobPublic:
+    """Upload one user's export. It is imported in the background; poll the returned job
+    (also at the ``Location`` header) for progress and the final counts. Uploading the same
+    export again imports nothing twice."""
+    limit = settings.imports.max_upload_bytes
+    total = sum(f.size or 0 for f in files)
+    if total > limit:
+        raise ApiError(
+            413, ["body", "files"], f"upload is {total} bytes; the limit is {limit}", "too_large"
+        )
+    job_id = str(uuid.uuid4())
+    folder = settings.imports.folder() / job_id
+    folder.mkdir()
+
+    def save() -> None:
+        for index, upload in enumerate(files):
+            with (folder / safe_name(index, upload.filename)).open("wb") as out:
+                shutil.copyfileobj(upload.file, out, 1024 * 1024)
+
+    await run_in_threadpool(save)
+    job = create_job(session, user=user_id, format=format.value, bytes_total=total)
+    background.add_task(
+        run_job,
+        store.engine,
+        store.resolver,
+        job_id=job.id,
+        fmt=format,
+        user=user_id,
+        folder=folder,
+    )
+    response.headers["Location"] = str(request.url_for("read_import", job_id=job.id))
+    return ImportJobPublic.of(job)
+
+
+@router.get("/{job_id}", response_model=ImportJobPublic)
+def read_import(
+    session: SessionDep, job_id: Annotated[str, Path(max_length=36)]
+) -> ImportJobPublic:
+    """An import job: status (queued, running, done, failed), progress and counts."""
+    job = get_job(session, job_id)
+    if job is None:
+        raise NotFound(["path", "job_id"], "unknown import job")
+    return ImportJobPublic.of(job)

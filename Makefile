@@ -3,6 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+DATASETS ?= ../shared/datasets
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export OPENBLAS_NUM_THREADS := 1
@@ -20,8 +21,16 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
+# Real exports from $(DATASETS) when present (named after the people who published them),
+# the bundled sample always; re-running imports nothing twice.
 demo: install
 	$(BIN)/encore db upgrade
+	@if [ -d "$(DATASETS)" ]; then \
+	  $(BIN)/encore import spotify "$(DATASETS)/spotify-extended-efrrowini" --user efrrowini && \
+	  $(BIN)/encore import spotify "$(DATASETS)/spotify-endsong-candidlyred" --user candidlyred && \
+	  $(BIN)/encore import spotify "$(DATASETS)/spotify-account-streaminghistory-averydata" --user averydata && \
+	  $(BIN)/encore import lastfm "$(DATASETS)/lastfm-scrobbles-sachawheeler" --user sachawheeler; \
+	else echo "no $(DATASETS): demo runs on the bundled sample only"; fi
 	$(BIN)/encore data sample
 	@echo "Encore on http://$(HOST):$(PORT)  (API docs at /docs)"
 	$(BIN)/encore serve --host $(HOST) --port $(PORT)

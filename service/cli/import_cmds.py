@@ -11,9 +11,10 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from data.importers import csvmap, lastfm, listenbrainz, spotify
+from data.importers import csvmap
 from data.importers.base import FileReport, ImportFormatError
-from data.importers.run import Parser, import_file
+from data.importers.formats import FORMATS, Format, ImportFormat
+from data.importers.run import import_file
 from data.importers.sources import expand
 from service.cli.app import app, fail, load_settings, open_store
 
@@ -30,10 +31,10 @@ User = Annotated[
 out = Console()
 
 
-def _run(paths: list[Path], accepts: object, parse: Parser, user: str | None) -> None:
+def _run(paths: list[Path], fmt: Format, user: str | None) -> None:
     settings = load_settings()
     try:
-        sources = expand(paths, accepts)  # type: ignore[arg-type]
+        sources = expand(paths, fmt.accepts)
     except (FileNotFoundError, ImportFormatError) as exc:
         raise fail(str(exc)) from None
     if not sources:
@@ -52,7 +53,7 @@ def _run(paths: list[Path], accepts: object, parse: Parser, user: str | None) ->
                     store.engine,
                     store.resolver,
                     source,
-                    parse,
+                    fmt.parse,
                     user=user,
                     on_read=lambda n: progress.advance(total, n),
                 )
@@ -88,20 +89,20 @@ def _summary(reports: list[FileReport]) -> None:
 def import_spotify(paths: Paths, user: User = None) -> None:
     """Spotify extended streaming history (Streaming_History_*.json, endsong*.json) or account
     data (StreamingHistory*.json), as files, folders or the zip Spotify sends."""
-    _run(paths, spotify.accepts, spotify.parse, user)
+    _run(paths, FORMATS[ImportFormat.spotify], user)
 
 
 @import_app.command("lastfm")
 def import_lastfm(paths: Paths, user: User = None) -> None:
     """Last.fm scrobbles: the CSV of export tools (uts, artist, album, track, MBIDs) or the
     Last.fm 1K-users TSV."""
-    _run(paths, lastfm.accepts, lastfm.parse, user)
+    _run(paths, FORMATS[ImportFormat.lastfm], user)
 
 
 @import_app.command("listenbrainz")
 def import_listenbrainz(paths: Paths, user: User = None) -> None:
     """ListenBrainz listens: JSON array, JSON lines, or the export zip."""
-    _run(paths, listenbrainz.accepts, listenbrainz.parse, user)
+    _run(paths, FORMATS[ImportFormat.listenbrainz], user)
 
 
 @import_app.command("csv")
@@ -125,4 +126,4 @@ def import_csv(
         parse = csvmap.make_parser(mapping)
     except csvmap.MappingError as exc:
         raise fail(str(exc)) from None
-    _run(paths, lambda name: name.lower().endswith((".csv", ".tsv", ".txt")), parse, user)
+    _run(paths, Format(lambda name: name.lower().endswith((".csv", ".tsv", ".txt")), parse), user)

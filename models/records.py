@@ -8,14 +8,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from models.catalog import ItemKind
 from models.listening import EventSource, FeedbackKind
 
 
-@dataclass(frozen=True, slots=True)
-class ItemRef:
-    """What a client knows about an item: external ids and/or artist, title and album."""
+class ItemRef(NamedTuple):
+    """What a client knows about an item: external ids and/or artist, title and album.
+
+    A named tuple rather than a dataclass: it is a cache key on the bulk path, and tuple
+    hashing and equality run in C.
+    """
 
     kind: ItemKind = ItemKind.track
     artist: str | None = None

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from functools import lru_cache
 
 from models.catalog import NAME_LENGTH
 from models.listening import PLATFORM_LENGTH
@@ -47,6 +49,14 @@ class FileReport:
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
 
+@lru_cache(maxsize=200_000)
+def _clean(text: str) -> str | None:
+    cleaned = " ".join(_CONTROL.sub(" ", text).split())
+    if len(cleaned) > NAME_LENGTH:
+        raise ValueError(f"name longer than {NAME_LENGTH} characters")
+    return cleaned or None
+
+
 def clean_name(value: object) -> str | None:
     """A display name with control characters blanked and spacing trimmed; None when empty.
 
@@ -54,14 +64,10 @@ def clean_name(value: object) -> str | None:
     """
     if value is None:
         return None
-    text = " ".join(_CONTROL.sub(" ", str(value)).split())
-    if not text:
-        return None
-    if len(text) > NAME_LENGTH:
-        raise ValueError(f"name longer than {NAME_LENGTH} characters")
-    return text
+    return _clean(value if isinstance(value, str) else str(value))
 
 
+@lru_cache(maxsize=10_000)
 def clean_short(value: object, limit: int) -> str | None:
     """Short free text (reasons, platform) blanked of control characters and cut to ``limit``."""
     if value is None:
@@ -70,6 +76,7 @@ def clean_short(value: object, limit: int) -> str | None:
     return text[:limit] or None
 
 
+@lru_cache(maxsize=10_000)
 def platform_family(raw: object) -> str | None:
     """Spotify's platform strings ("Android OS 11 API 30 (Xiaomi, ...)", "windows", "iOS 16.1
     (iPhone14,5)") reduced to a family, so metrics by platform stay readable."""
@@ -95,7 +102,7 @@ def check_time_and_duration(ts: datetime, ms_played: int) -> str | None:
         return "negative ms_played"
     if ms_played > MAX_MS_PLAYED:
         return "ms_played over 24 hours"
-    if ts > datetime.now(UTC) + FUTURE_SKEW:
+    if ts.timestamp() > time.time() + FUTURE_SKEW.total_seconds():
         return "timestamp in the future"
     if ts.year < 1970:
         return "timestamp before 1970"

@@ -1,12 +1,15 @@
-"""Ingest throughput: POST /v1/events against a real server vs. the raw driver.
+"""Ingest throughput against the raw driver, measured in one run.
 
-Generates N events (default 1M) as 1,000-event JSON batches, posts them with
-several client threads to ``encore serve`` on loopback, and in the same run
-inserts the same rows (ids already resolved) with the raw driver into a fresh
-database with the same schema and indexes: ``sqlite3.executemany`` for SQLite,
+``api`` mode generates N events (default 1M) as 1,000-event JSON batches and posts them
+with several client threads to ``encore serve`` on loopback. ``import`` mode has the
+synthetic generator write a Spotify extended-history file of N events and times
+``encore import spotify`` on it (a subprocess, whose peak RSS is reported too). Either
+way, the same rows (ids already resolved) are then inserted with the raw driver into a
+fresh database with the same schema and indexes: ``sqlite3.executemany`` for SQLite,
 ``COPY`` for PostgreSQL. Prints events/s for both and their ratio.
 
-    .venv/bin/python bench/ingest.py --events 1000000 --backend both
+    .venv/bin/python bench/ingest.py api --events 1000000 --backend both
+    .venv/bin/python bench/ingest.py import --events 1000000 --backend both
 """
 
 from __future__ import annotations
@@ -157,7 +160,7 @@ def seed_catalog(execute: Any, users: dict[str, int], items: dict[str, int]) -> 
     )
 
 
-def run_raw_sqlite(events: list[dict[str, Any]], batch: int) -> float:
+def run_raw_sqlite(events: list[dict[str, Any]], batch: int, commit_each: bool = True) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "raw.db"
         engine = make_engine(f"sqlite:///{path}")
@@ -178,13 +181,15 @@ def run_raw_sqlite(events: list[dict[str, Any]], batch: int) -> float:
         t0 = time.perf_counter()
         for start in range(0, len(rows), batch):
             conn.executemany(sql, rows[start : start + batch])
-            conn.commit()
+            if commit_each:
+                conn.commit()
+        conn.commit()
         elapsed = time.perf_counter() - t0
         conn.close()
         return elapsed
 
 
-def run_raw_pg(events: list[dict[str, Any]], batch: int) -> float:
+def run_raw_pg(events: list[dict[str, Any]], batch: int, commit_each: bool = True) -> float:
     url, schema = fresh_pg_url()
     try:
         engine = make_engine(url)
@@ -207,14 +212,91 @@ def run_raw_pg(events: list[dict[str, Any]], batch: int) -> float:
                 ):
                     for row in rows[start : start + batch]:
                         cp.write_row(row)
-                conn.commit()
+                if commit_each:
+                    conn.commit()
+            conn.commit()
             return time.perf_counter() - t0
     finally:
         drop_pg_schema(schema)
 
 
+def spotify_events(path: Path) -> list[dict[str, Any]]:
+    """The rows an import of ``path`` stores, in the API's event shape, for the raw reference."""
+    events = []
+    for rec in orjson.loads(path.read_bytes()):
+        uri = rec.get("spotify_track_uri") or rec.get("spotify_episode_uri")
+        if not uri:
+            continue
+        end = datetime.fromisoformat(rec["ts"])
+        events.append({
+            "user_id": "bench",
+            "ts": (end - timedelta(milliseconds=rec["ms_played"])).isoformat(),
+            "ms_played": rec["ms_played"], "item": {"title": uri},
+            "skipped": rec.get("skipped"), "shuffle": rec.get("shuffle"),
+            "platform": rec.get("platform"), "country": rec.get("conn_country"),
+        })  # fmt: skip
+    return events
+
+
+def make_spotify_file(path: Path, events: int, seed: int) -> None:
+    subprocess.run(
+        [ENCORE, "data", "synth", "--users", "1", "--events", str(events), "--seed", str(seed),
+         "--start", "2019-01-01", "--end", "2025-01-01", "--output", str(path), "--user", "bench"],
+        check=True, env={**os.environ, "ENCORE_DATABASE_URL": "sqlite:///:memory:"},
+    )  # fmt: skip
+
+
+def run_import(url: str, path: Path) -> tuple[float, int, int]:
+    """``encore import spotify`` into a fresh store: (seconds, imported, peak RSS in MiB)."""
+    env = {**os.environ, "ENCORE_DATABASE_URL": url, "ENCORE_LOG_LEVEL": "warning"}
+    subprocess.run([ENCORE, "db", "upgrade"], check=True, env=env, capture_output=True)
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        [ENCORE, "import", "spotify", str(path), "--user", "bench"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - t0
+    output = proc.stdout.read() if proc.stdout else ""
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"import failed: {output}")
+    imported = int(output.split("total: ")[1].split(" imported")[0])
+    return elapsed, imported, usage.ru_maxrss // 1024
+
+
+def main_import(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "Streaming_History_Audio_bench.json"
+        make_spotify_file(path, args.events, args.seed)
+        size = path.stat().st_size
+        events = spotify_events(path)
+        print(f"{len(events):,} plays in a {size / 1e6:,.0f} MB Spotify file (from the generator)")
+        for backend in backends(args):
+            if backend == "sqlite":
+                url = f"sqlite:///{Path(tmp) / 'import.db'}"
+                seconds, imported, rss = run_import(url, path)
+                raw_name, raw_s = "sqlite3 executemany", run_raw_sqlite(events, args.batch, False)
+            else:
+                url, schema = fresh_pg_url()
+                try:
+                    seconds, imported, rss = run_import(url, path)
+                finally:
+                    drop_pg_schema(schema)
+                raw_name, raw_s = "psycopg COPY", run_raw_pg(events, args.batch, False)
+            rate, raw_rate = imported / seconds, len(events) / raw_s
+            print(f"[{backend}] encore import spotify: {rate:>10,.0f} events/s "
+                  f"({seconds:.1f} s, {imported:,} imported, peak RSS {rss} MiB)")  # fmt: skip
+            print(f"[{backend}] raw {raw_name}: {raw_rate:>10,.0f} events/s ({raw_s:.1f} s)")
+            print(f"[{backend}] ratio import/raw: {rate / raw_rate:.3f}")
+
+
+def backends(args: argparse.Namespace) -> tuple[str, ...]:
+    return ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("mode", choices=("api", "import"), nargs="?", default="api")
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--batch", type=int, default=1_000)
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
@@ -222,6 +304,10 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4, help="concurrent client threads")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
+    if args.mode == "import":
+        args.batch = max(args.batch, 5_000)  # the importer's batch size
+        main_import(args)
+        return
 
     events = make_events(args.events, args.seed)
     bodies = [
@@ -230,8 +316,7 @@ def main() -> None:
     ]
     print(f"{len(events):,} events in {len(bodies):,} batches of {args.batch}; "
           f"server workers={args.workers}, client threads={args.clients}")  # fmt: skip
-    backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
-    for backend in backends:
+    for backend in backends(args):
         if backend == "sqlite":
             raw_name, raw = "sqlite3 executemany", run_raw_sqlite
             with tempfile.TemporaryDirectory() as tmp:

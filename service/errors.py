@@ -9,6 +9,14 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from models.errors import StoreError
+from wrapped.errors import (
+    InvalidWindow,
+    NotEligible,
+    NothingToWrap,
+    UnknownUser,
+    WrappedError,
+    WrappedOptedOut,
+)
 
 log = logging.getLogger(__name__)
 
@@ -16,15 +24,26 @@ log = logging.getLogger(__name__)
 class ApiError(Exception):
     """A client error about one location in the request."""
 
-    def __init__(self, status: int, loc: list[str | int], msg: str, type_: str) -> None:
+    def __init__(
+        self,
+        status: int,
+        loc: list[str | int],
+        msg: str,
+        type_: str,
+        ctx: dict[str, object] | None = None,
+    ) -> None:
         super().__init__(msg)
         self.status = status
         self.loc = loc
         self.msg = msg
         self.type = type_
+        self.ctx = ctx
 
     def body(self) -> dict[str, object]:
-        return {"detail": [{"loc": self.loc, "msg": self.msg, "type": self.type}]}
+        error: dict[str, object] = {"loc": self.loc, "msg": self.msg, "type": self.type}
+        if self.ctx is not None:
+            error["ctx"] = self.ctx
+        return {"detail": [error]}
 
 
 class NotFound(ApiError):
@@ -49,6 +68,34 @@ async def _store_error(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+WRAPPED_STATUS: dict[type[WrappedError], tuple[int, str]] = {
+    UnknownUser: (404, "not_found"),
+    WrappedOptedOut: (403, "wrapped_opted_out"),
+    NothingToWrap: (404, "nothing_to_wrap"),
+    NotEligible: (409, "not_eligible"),
+    InvalidWindow: (422, "value_error"),
+}
+
+
+def wrapped_error(exc: WrappedError, path_params: dict[str, str]) -> ApiError:
+    """The API error for a reason Wrapped refused, located at the path or query part the
+    client would change."""
+    status, type_ = WRAPPED_STATUS[type(exc)]
+    loc: list[str | int] = ["path", "user_id"]
+    if isinstance(exc, InvalidWindow):
+        loc = ["path" if exc.field in path_params else "query", exc.field]
+    elif isinstance(exc, NothingToWrap | NotEligible):
+        loc = ["path", "year"] if "year" in path_params else ["query", "from"]
+    ctx = exc.numbers.as_dict() if isinstance(exc, NotEligible) else None
+    return ApiError(status, loc, str(exc), type_, dict(ctx) if ctx else None)
+
+
+async def _wrapped_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, WrappedError)
+    return await _api_error(request, wrapped_error(exc, request.path_params))
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(StoreError, _store_error)
+    app.add_exception_handler(WrappedError, _wrapped_error)

@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from models.engine import parse_url
 from models.errors import StoreError
+from wrapped.context import Rules
 
 LogLevel = Literal["debug", "info", "warning", "error", "critical"]
 
@@ -44,6 +45,17 @@ class ImportSettings(BaseModel):
         return base
 
 
+class WrappedSettings(BaseModel):
+    """Who gets a Wrapped (Spotify's rule by default) and when comparisons are shown."""
+
+    min_streams: int = Field(30, ge=0, description="plays of 30 s or more in the window")
+    min_artists: int = Field(5, ge=0, description="distinct music artists heard")
+    min_comparison_users: int = Field(20, ge=1, description="listeners a percentile needs")
+
+    def rules(self) -> Rules:
+        return Rules(self.min_streams, self.min_artists, self.min_comparison_users)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="ENCORE_",
@@ -60,6 +72,7 @@ class Settings(BaseSettings):
     log_level: LogLevel = "info"
     ingest: IngestSettings = IngestSettings()
     imports: ImportSettings = ImportSettings()
+    wrapped: WrappedSettings = WrappedSettings()
 
     @field_validator("database_url")
     @classmethod

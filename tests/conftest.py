@@ -94,6 +94,11 @@ def db_url(request: pytest.FixtureRequest) -> str:
     url: str = request.getfixturevalue(
         f"{'pg_schema' if request.param == 'postgresql' else 'sqlite'}_url"
     )
+    return empty_database(url)
+
+
+def empty_database(url: str) -> str:
+    """Delete every row of the migrated database at ``url``; returns ``url``."""
     engine = make_engine(url)
     with engine.begin() as conn:
         tables = [t.name for t in reversed(Base.metadata.sorted_tables)]

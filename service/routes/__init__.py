@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from service.routes import catalog, events, feedback, health, history, imports
+from service.routes import catalog, events, feedback, health, history, imports, wrapped
 
 ROUTERS: tuple[APIRouter, ...] = (
     health.router,     # GET /healthz, GET /readyz
@@ -11,4 +11,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     catalog.router,    # GET /v1/items, GET /v1/artists
     history.router,    # GET /v1/users/{user_id}/history
     imports.router,    # POST /v1/imports, GET /v1/imports/{job_id}
+    wrapped.router,    # GET /v1/users/{user_id}/wrapped[/{year}[/top-songs]]
 )  # fmt: skip

@@ -1,0 +1,323 @@
+"""The reads Wrapped needs: a window's plays as numpy columns, and the catalog around them.
+
+Every read leaves out private plays, which count nowhere. Reads over all users also leave
+out users who opted out of Wrapped; the population that comparisons rank a listener
+against also leaves out those who opted out of comparisons. Timestamps come back as
+integer microseconds since the Unix epoch (UTC), computed by the database so no row
+becomes a Python ``datetime``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    Select,
+    SQLColumnExpression,
+    and_,
+    case,
+    cast,
+    extract,
+    func,
+    or_,
+    select,
+)
+from sqlalchemy.orm import Session
+
+from models.catalog import Album, Artist, Item, ItemKind, Tag, artist_tags
+from models.listening import ListeningEvent
+from models.users import User
+
+I64 = npt.NDArray[np.int64]
+I8 = npt.NDArray[np.int8]
+_S = TypeVar("_S", bound=Select[*tuple[Any, ...]])
+
+KINDS: tuple[ItemKind, ...] = (ItemKind.track, ItemKind.episode, ItemKind.video)
+"""Item kinds by the small code :attr:`Plays.kind` holds (its index here)."""
+
+NO_ALBUM = -1
+UNKNOWN = -1
+"""The code of a null ``skipped`` or ``shuffle``; 1 is true and 0 is false."""
+
+STREAM_CHUNK = 50_000
+LOOKUP_CHUNK = 500
+
+_COLUMNS = (
+    "user", "ts_us", "ms_played", "skipped", "shuffle", "from_rec", "item", "kind", "artist",
+    "album",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Plays:
+    """Plays as parallel columns, ordered by (user, ts). ``ts_us`` is the UTC start of each
+    play in epoch microseconds; ``kind`` indexes :data:`KINDS`; ``skipped`` and ``shuffle``
+    are 1, 0 or :data:`UNKNOWN`; ``album`` is :data:`NO_ALBUM` for items without one."""
+
+    user: I64
+    ts_us: I64
+    ms_played: I64
+    skipped: I8
+    shuffle: I8
+    from_rec: npt.NDArray[np.bool_]
+    item: I64
+    kind: I8
+    artist: I64
+    album: I64
+
+    def __len__(self) -> int:
+        return int(self.ts_us.size)
+
+    def take(self, index: slice | npt.NDArray[Any]) -> Plays:
+        """The plays at ``index`` (a slice gives views, a mask or index array copies)."""
+        return Plays(**{name: getattr(self, name)[index] for name in _COLUMNS})
+
+    @classmethod
+    def from_matrix(cls, matrix: npt.NDArray[np.int64]) -> Plays:
+        m = matrix.reshape(-1, len(_COLUMNS))
+        return cls(
+            user=m[:, 0].copy(),
+            ts_us=m[:, 1].copy(),
+            ms_played=m[:, 2].copy(),
+            skipped=m[:, 3].astype(np.int8),
+            shuffle=m[:, 4].astype(np.int8),
+            from_rec=m[:, 5].astype(np.bool_),
+            item=m[:, 6].copy(),
+            kind=m[:, 7].astype(np.int8),
+            artist=m[:, 8].copy(),
+            album=m[:, 9].copy(),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class WrappedUser:
+    id: int
+    external_id: str
+    timezone: str
+    opt_out_wrapped: bool
+    opt_out_comparisons: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ItemInfo:
+    title: str
+    artist_id: int
+    album_id: int | None
+    duration_ms: int | None
+    spotify_uri: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AlbumInfo:
+    title: str
+    artist_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogNames:
+    """Names of the items, artists and albums asked about, and each artist's tags
+    (genres) by descending weight."""
+
+    items: dict[int, ItemInfo]
+    artists: dict[int, str]
+    albums: dict[int, AlbumInfo]
+    genres: dict[int, tuple[str, ...]]
+
+
+def epoch_us(session: Session, column: SQLColumnExpression[Any]) -> ColumnElement[int]:
+    """``column`` (a UTC timestamp) as integer epoch microseconds, on either backend.
+
+    SQLite stores ``YYYY-MM-DD HH:MM:SS.ffffff`` text: whole seconds from ``strftime`` plus
+    the six fraction digits. PostgreSQL's ``EXTRACT(EPOCH ...)`` is exact ``numeric``.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        seconds = cast(func.strftime("%s", column), Integer)
+        return seconds * 1_000_000 + cast(func.substr(column, 21, 6), Integer)
+    return cast(func.round(extract("epoch", column) * 1_000_000), BigInteger)
+
+
+def _flag(column: SQLColumnExpression[bool | None]) -> ColumnElement[int]:
+    return case((column.is_(True), 1), (column.is_(False), 0), else_=UNKNOWN)
+
+
+Span = tuple[datetime | None, datetime | None]
+
+
+def _within(stmt: _S, spans: Sequence[Span]) -> _S:
+    """Plays in any of ``spans``, each ``[start, end)`` with None unbounded."""
+    ranges = []
+    for start, end in spans:
+        bounds = []
+        if start is not None:
+            bounds.append(ListeningEvent.ts >= start)
+        if end is not None:
+            bounds.append(ListeningEvent.ts < end)
+        if not bounds:
+            return stmt
+        ranges.append(and_(*bounds))
+    return stmt.where(or_(*ranges)) if ranges else stmt
+
+
+def _users(stmt: _S, user_id: int | None, *, comparisons: bool = False) -> _S:
+    """Restrict to one user, or to every user who has not opted out."""
+    if user_id is not None:
+        return stmt.where(ListeningEvent.user_id == user_id)
+    opted_out: ColumnElement[bool] = User.opt_out_wrapped.is_(True)
+    if comparisons:
+        opted_out = opted_out | User.opt_out_comparisons.is_(True)
+    return stmt.where(ListeningEvent.user_id.not_in(select(User.id).where(opted_out)))
+
+
+def find_wrapped_users(session: Session, external_id: str | None = None) -> list[WrappedUser]:
+    """One user by external id (an empty list if unknown), or every user."""
+    stmt = select(
+        User.id, User.external_id, User.timezone, User.opt_out_wrapped, User.opt_out_comparisons
+    ).order_by(User.id)
+    if external_id is not None:
+        stmt = stmt.where(User.external_id == external_id)
+    return [WrappedUser(*row) for row in session.execute(stmt)]
+
+
+def read_plays(session: Session, *, spans: Sequence[Span], user_id: int | None = None) -> Plays:
+    """Every non-private play in any of ``spans`` (UTC ``[start, end)``, None unbounded), of
+    one user or of every user who has not opted out of Wrapped, in one streamed query."""
+    kind = case(*((Item.kind == k, code) for code, k in enumerate(KINDS)), else_=UNKNOWN)
+    stmt = (
+        select(
+            ListeningEvent.user_id,
+            epoch_us(session, ListeningEvent.ts),
+            ListeningEvent.ms_played,
+            _flag(ListeningEvent.skipped),
+            _flag(ListeningEvent.shuffle),
+            case((ListeningEvent.rec_id.is_not(None), 1), else_=0),
+            ListeningEvent.item_id,
+            kind,
+            Item.artist_id,
+            func.coalesce(Item.album_id, NO_ALBUM),
+        )
+        .join(Item, Item.id == ListeningEvent.item_id)
+        .where(ListeningEvent.private.is_(False))
+        .order_by(ListeningEvent.user_id, ListeningEvent.ts, ListeningEvent.id)
+    )
+    stmt = _users(_within(stmt, spans), user_id)
+    result = session.execute(stmt.execution_options(yield_per=STREAM_CHUNK))
+    chunks = [np.array(part, dtype=np.int64) for part in result.partitions()]
+    if not chunks:
+        return Plays.from_matrix(np.empty((0, len(_COLUMNS)), dtype=np.int64))
+    return Plays.from_matrix(np.concatenate(chunks))
+
+
+def first_heard(
+    session: Session, *, before: datetime, user_id: int | None = None
+) -> tuple[I64, I64, I64]:
+    """When each (user, artist) was first heard before ``before``: (user, artist, ts_us)
+    columns. A play of zero length was not heard; private plays count nowhere."""
+    stmt = (
+        select(
+            ListeningEvent.user_id,
+            Item.artist_id,
+            epoch_us(session, func.min(ListeningEvent.ts)),
+        )
+        .join(Item, Item.id == ListeningEvent.item_id)
+        .where(
+            ListeningEvent.private.is_(False),
+            ListeningEvent.ms_played > 0,
+            ListeningEvent.ts < before,
+        )
+        .group_by(ListeningEvent.user_id, Item.artist_id)
+        .order_by(ListeningEvent.user_id, Item.artist_id)
+    )
+    stmt = _users(stmt, user_id)
+    rows = np.array(session.execute(stmt).all(), dtype=np.int64).reshape(-1, 3)
+    return rows[:, 0].copy(), rows[:, 1].copy(), rows[:, 2].copy()
+
+
+def population_ms(
+    session: Session,
+    *,
+    start: datetime | None,
+    end: datetime | None,
+    artist_id: int | None = None,
+) -> I64:
+    """The listening time (ms) of every user with any in ``[start, end)`` who has opted out
+    of neither Wrapped nor comparisons, by user id; with ``artist_id``, time on that
+    artist's music."""
+    total = func.sum(ListeningEvent.ms_played)
+    stmt = (
+        select(total)
+        .where(ListeningEvent.private.is_(False))
+        .group_by(ListeningEvent.user_id)
+        .having(total > 0)
+        .order_by(ListeningEvent.user_id)
+    )
+    if artist_id is not None:
+        stmt = stmt.join(Item, Item.id == ListeningEvent.item_id).where(
+            and_(Item.artist_id == artist_id, Item.kind == ItemKind.track)
+        )
+    stmt = _users(_within(stmt, [(start, end)]), None, comparisons=True)
+    return np.array(session.scalars(stmt).all(), dtype=np.int64)
+
+
+def _chunks(ids: Iterable[int]) -> Iterable[Sequence[int]]:
+    values = sorted({int(i) for i in ids})
+    for start in range(0, len(values), LOOKUP_CHUNK):
+        yield values[start : start + LOOKUP_CHUNK]
+
+
+def catalog_names(
+    session: Session, *, items: Iterable[int], artists: Iterable[int], albums: Iterable[int]
+) -> CatalogNames:
+    """Display names, Spotify URIs and genres for the ids given (and the artists and albums
+    of the items given)."""
+    found_items: dict[int, ItemInfo] = {}
+    for chunk in _chunks(items):
+        rows = session.execute(
+            select(
+                Item.id, Item.title, Item.artist_id, Item.album_id, Item.duration_ms,
+                Item.spotify_uri,
+            ).where(Item.id.in_(chunk))
+        )  # fmt: skip
+        found_items.update((row[0], ItemInfo(*row[1:])) for row in rows)
+    artist_ids = {*artists, *(i.artist_id for i in found_items.values())}
+    album_ids = {*albums, *(i.album_id for i in found_items.values() if i.album_id is not None)}
+    found_albums = _albums(session, album_ids)
+    artist_ids |= {album.artist_id for album in found_albums.values()}
+    found_artists: dict[int, str] = {}
+    genres: dict[int, list[str]] = {}
+    for chunk in _chunks(artist_ids):
+        found_artists.update(
+            (row[0], row[1])
+            for row in session.execute(select(Artist.id, Artist.name).where(Artist.id.in_(chunk)))
+        )
+        tagged = session.execute(
+            select(artist_tags.c.artist_id, Tag.name)
+            .join(Tag, Tag.id == artist_tags.c.tag_id)
+            .where(artist_tags.c.artist_id.in_(chunk))
+            .order_by(artist_tags.c.artist_id, artist_tags.c.weight.desc(), Tag.name)
+        )
+        for artist_id, tag in tagged:
+            genres.setdefault(artist_id, []).append(tag)
+    return CatalogNames(
+        items=found_items,
+        artists=found_artists,
+        albums=found_albums,
+        genres={artist: tuple(tags) for artist, tags in genres.items()},
+    )
+
+
+def _albums(session: Session, album_ids: Iterable[int]) -> dict[int, AlbumInfo]:
+    found: dict[int, AlbumInfo] = {}
+    for chunk in _chunks(album_ids):
+        rows = session.execute(
+            select(Album.id, Album.title, Album.artist_id).where(Album.id.in_(chunk))
+        )
+        found.update((row[0], AlbumInfo(row[1], row[2])) for row in rows)
+    return found

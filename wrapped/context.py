@@ -1,0 +1,139 @@
+"""What every card reads: one listener's plays in one window, and what surrounds them.
+
+A :class:`Context` is built once per listener and report (see :mod:`wrapped.report`) and
+holds plain arrays and dictionaries, so cards are pure functions of it. The sums most
+cards need (per artist, track, album, genre) are computed once, on first use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+from models.catalog import ItemKind
+from models.wrapped import KINDS, NO_ALBUM, CatalogNames, Plays
+from wrapped.aggregate import STREAM_MS, Groups, group, ranked
+from wrapped.window import LocalTime, Window
+
+if TYPE_CHECKING:
+    from wrapped.cards.missed import MissedRecommender
+
+I64 = npt.NDArray[np.int64]
+Mask = npt.NDArray[np.bool_]
+
+TRACK, EPISODE, VIDEO = (KINDS.index(k) for k in (ItemKind.track, ItemKind.episode, ItemKind.video))
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    """Who gets a report, and when comparisons mean something.
+
+    Eligibility defaults to Spotify's: at least 30 streams and 5 distinct music artists in
+    the window. Percentiles are shown only among at least ``min_comparison_users``
+    listeners (of the window, or of the top artist).
+    """
+
+    min_streams: int = 30
+    min_artists: int = 5
+    min_comparison_users: int = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Population:
+    """Listening time of everyone the listener is compared with over the same UTC window:
+    all listeners, and the listeners of ``artist_id`` (the listener's top artist)."""
+
+    ms_by_user: I64
+    artist_id: int | None
+    artist_ms_by_user: I64
+
+
+@dataclass(frozen=True)
+class Context:
+    """One listener's non-private plays in ``window``, with their local calendar.
+
+    ``previous`` holds the plays of the same window a year earlier (None for all-time
+    windows); ``heard_before`` the artists this listener heard before the window, sorted.
+    """
+
+    user_id: str
+    window: Window
+    plays: Plays
+    local: LocalTime
+    previous: Plays | None
+    heard_before: I64
+    catalog: CatalogNames
+    rules: Rules
+    population: Population | None = None
+    recommender: MissedRecommender | None = None
+
+    @cached_property
+    def heard(self) -> Mask:
+        """Plays with any listening time; a zero-length play is no listen."""
+        mask: Mask = self.plays.ms_played > 0
+        return mask
+
+    @cached_property
+    def music(self) -> Mask:
+        mask: Mask = self.heard & (self.plays.kind == TRACK)
+        return mask
+
+    @cached_property
+    def streams(self) -> Mask:
+        mask: Mask = self.plays.ms_played >= STREAM_MS
+        return mask
+
+    def _music_groups(self, keys: I64) -> Groups:
+        return group(keys[self.music], self.plays.ms_played[self.music])
+
+    @cached_property
+    def by_artist(self) -> Groups:
+        return self._music_groups(self.plays.artist)
+
+    @cached_property
+    def by_track(self) -> Groups:
+        return self._music_groups(self.plays.item)
+
+    @cached_property
+    def by_album(self) -> Groups:
+        on_album = self.music & (self.plays.album != NO_ALBUM)
+        return group(self.plays.album[on_album], self.plays.ms_played[on_album])
+
+    @cached_property
+    def by_genre(self) -> dict[str, tuple[int, int]]:
+        """(ms, streams) per genre: each artist's music time counts fully for each of its
+        tags, as a listen to a "rock" and "indie" artist is a listen to both."""
+        totals: dict[str, tuple[int, int]] = {}
+        artists = self.by_artist
+        for artist, ms, streams in zip(
+            artists.keys.tolist(), artists.ms.tolist(), artists.streams.tolist(), strict=True
+        ):
+            for genre in self.catalog.genres.get(artist, ()):
+                before = totals.get(genre, (0, 0))
+                totals[genre] = (before[0] + ms, before[1] + streams)
+        return totals
+
+    @cached_property
+    def music_ms(self) -> int:
+        return int(self.plays.ms_played[self.music].sum())
+
+    @cached_property
+    def top_artist(self) -> int | None:
+        """The listener's top artist by music time (ties as in every ranking)."""
+        best = ranked(self.by_artist, 1, self.artist_name)
+        return int(self.by_artist.keys[best[0]]) if best else None
+
+    def artist_name(self, artist_id: int) -> str:
+        return self.catalog.artists.get(artist_id, "")
+
+    def track_title(self, item_id: int) -> str:
+        info = self.catalog.items.get(item_id)
+        return "" if info is None else info.title
+
+    def album_title(self, album_id: int) -> str:
+        info = self.catalog.albums.get(album_id)
+        return "" if info is None else info.title

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from service.routes import catalog, events, feedback, health, history, imports, wrapped
+from service.routes import catalog, events, feedback, health, history, imports, sharing, wrapped
 
 ROUTERS: tuple[APIRouter, ...] = (
     health.router,     # GET /healthz, GET /readyz
@@ -12,4 +12,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     history.router,    # GET /v1/users/{user_id}/history
     imports.router,    # POST /v1/imports, GET /v1/imports/{job_id}
     wrapped.router,    # GET /v1/users/{user_id}/wrapped[/{year}[/top-songs]]
+    sharing.router,    # .../wrapped/{year}/card.png|story|share, GET /share/{token}
 )  # fmt: skip

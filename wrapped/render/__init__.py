@@ -1,0 +1,1 @@
+"""Wrapped drawn: the share card (Pillow) and the story page (Jinja2), both from a report."""

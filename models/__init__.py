@@ -2,3 +2,9 @@
 
 This is the only package that knows table layouts.
 """
+
+import os
+
+# Every Encore process imports this package before numpy: one BLAS thread per process,
+# as implicit requires (it warns and runs slower otherwise).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")

@@ -9,6 +9,8 @@ notice, unless ``ENCORE_REQUIRE_POSTGRES=1`` (set by ``.ci/run``) makes that an 
 from __future__ import annotations
 
 import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy or implicit load
 import socket
 import threading
 import time

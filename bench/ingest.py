@@ -240,10 +240,22 @@ def spotify_events(path: Path) -> list[dict[str, Any]]:
 
 def make_spotify_file(path: Path, events: int, seed: int) -> None:
     subprocess.run(
-        [ENCORE, "data", "synth", "--users", "1", "--events", str(events), "--seed", str(seed),
-         "--start", "2019-01-01", "--end", "2025-01-01", "--output", str(path), "--user", "bench"],
+        [ENCORE, "data", "synth", "--users", str(max(1, events // 50_000)), "--events", str(events),
+         "--seed", str(seed), "--start", "2019-01-01", "--end", "2025-01-01",
+         "--output", str(path)],
         check=True, env={**os.environ, "ENCORE_DATABASE_URL": "sqlite:///:memory:"},
     )  # fmt: skip
+
+
+# A small Python process starts the import and reports its children's peak RSS: measured
+# from this (large) process, the fork before exec would count this process's memory too.
+RSS_WRAPPER = (
+    "import resource, subprocess, sys; "
+    "rc = subprocess.run(sys.argv[1:]).returncode; "
+    "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss; "
+    "sys.stderr.write(f'peak_rss_kib={peak}\\n'); "
+    "sys.exit(rc)"
+)
 
 
 def run_import(url: str, path: Path) -> tuple[float, int, int]:
@@ -251,17 +263,17 @@ def run_import(url: str, path: Path) -> tuple[float, int, int]:
     env = {**os.environ, "ENCORE_DATABASE_URL": url, "ENCORE_LOG_LEVEL": "warning"}
     subprocess.run([ENCORE, "db", "upgrade"], check=True, env=env, capture_output=True)
     t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        [ENCORE, "import", "spotify", str(path), "--user", "bench"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    done = subprocess.run(
+        [sys.executable, "-c", RSS_WRAPPER, ENCORE, "import", "spotify", str(path),
+         "--user", "bench"],
+        env=env, capture_output=True, text=True,
     )  # fmt: skip
-    _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - t0
-    output = proc.stdout.read() if proc.stdout else ""
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"import failed: {output}")
-    imported = int(output.split("total: ")[1].split(" imported")[0])
-    return elapsed, imported, usage.ru_maxrss // 1024
+    if done.returncode != 0:
+        raise RuntimeError(f"import failed: {done.stdout} {done.stderr}")
+    imported = int(done.stdout.split("total: ")[1].split(" imported")[0])
+    rss_kib = int(done.stderr.rsplit("peak_rss_kib=", 1)[1].split()[0])
+    return elapsed, imported, rss_kib // 1024
 
 
 def main_import(args: argparse.Namespace) -> None:

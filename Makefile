@@ -30,7 +30,8 @@ browser:
 	fi
 
 # Real exports from $(DATASETS) when present (named after the people who published them),
-# the bundled sample always; re-running imports nothing twice.
+# 500 synthetic listeners (so comparisons and recommendations have a population) and the
+# bundled sample; re-running stores nothing twice.
 demo: install
 	$(BIN)/encore db upgrade
 	@if [ -d "$(DATASETS)" ]; then \
@@ -38,7 +39,8 @@ demo: install
 	  $(BIN)/encore import spotify "$(DATASETS)/spotify-endsong-candidlyred" --user candidlyred && \
 	  $(BIN)/encore import spotify "$(DATASETS)/spotify-account-streaminghistory-averydata" --user averydata && \
 	  $(BIN)/encore import lastfm "$(DATASETS)/lastfm-scrobbles-sachawheeler" --user sachawheeler; \
-	else echo "no $(DATASETS): demo runs on the bundled sample only"; fi
+	else echo "no $(DATASETS): demo runs on synthetic listeners and the bundled sample"; fi
+	$(BIN)/encore data synth --users 500 --events 150000 --start 2025-01-01 --end 2026-01-01 --seed 1
 	$(BIN)/encore data sample
 	@echo "Encore on http://$(HOST):$(PORT)  (API docs at /docs)"
 	$(BIN)/encore serve --host $(HOST) --port $(PORT)

@@ -177,7 +177,10 @@ def run_raw_sqlite(events: list[dict[str, Any]], batch: int, commit_each: bool =
 
         seed_catalog(execute, users, items)
         conn.commit()
-        sql = f"INSERT INTO listening_events ({COLUMNS}) VALUES ({', '.join('?' * 15)})"
+        sql = (
+            f"INSERT INTO listening_events ({COLUMNS}) VALUES ({', '.join('?' * 15)}) "
+            "ON CONFLICT DO NOTHING"
+        )
         t0 = time.perf_counter()
         for start in range(0, len(rows), batch):
             conn.executemany(sql, rows[start : start + batch])
@@ -222,11 +225,13 @@ def run_raw_pg(events: list[dict[str, Any]], batch: int, commit_each: bool = Tru
 
 def spotify_events(path: Path) -> list[dict[str, Any]]:
     """The rows an import of ``path`` stores, in the API's event shape, for the raw reference."""
-    events = []
+    events, seen = [], set()
     for rec in orjson.loads(path.read_bytes()):
         uri = rec.get("spotify_track_uri") or rec.get("spotify_episode_uri")
-        if not uri:
+        key = (rec["ts"], uri, rec["ms_played"])
+        if not uri or key in seen:  # the import stores a duplicate once; so does COPY here
             continue
+        seen.add(key)
         end = datetime.fromisoformat(rec["ts"])
         events.append({
             "user_id": "bench",

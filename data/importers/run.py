@@ -38,16 +38,10 @@ def import_file(
     report = FileReport(source.name)
     try:
         with resolver.transaction() as tx, engine.begin() as conn, source.open() as raw:
-            batch: list[EventRecord] = []
-            for row in parse(io.BufferedReader(CountingReader(raw, on_read)), source.name, user):
-                if isinstance(row, Skip):
-                    report.skipped[row.reason] += 1
-                    continue
-                batch.append(row)
-                if len(batch) >= batch_size:
-                    _flush(conn, tx, batch, report)
-                    batch = []
-            _flush(conn, tx, batch, report)
+            stream = io.BufferedReader(CountingReader(raw, on_read))
+            batches = _batches(parse(stream, source.name, user), batch_size, report)
+            for batch in batches:
+                _flush(conn, tx, batch, report)
     except ImportFormatError as exc:
         log.info("%s", exc)
         return FileReport(source.name, error=str(exc))
@@ -56,6 +50,22 @@ def import_file(
         source.name, report.imported, report.duplicates, sum(report.skipped.values()),
     )  # fmt: skip
     return report
+
+
+def _batches(
+    rows: Iterator[EventRecord | Skip], size: int, report: FileReport
+) -> Iterator[list[EventRecord]]:
+    batch: list[EventRecord] = []
+    for row in rows:
+        if isinstance(row, Skip):
+            report.skipped[row.reason] += 1
+            continue
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _flush(

@@ -100,7 +100,9 @@ def _extended(obj: dict[str, Any], user: str, video: bool) -> EventRecord | Skip
         return Skip(BAD_TIME)
     if item is None:
         return Skip(NO_METADATA)
-    start = end.astimezone(UTC) - timedelta(milliseconds=ms)
+    if end.tzinfo is not UTC:
+        end = end.astimezone(UTC)
+    start = end - timedelta(milliseconds=ms)
     problem = check_time_and_duration(start, ms)
     if problem:
         return Skip(problem)

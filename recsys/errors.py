@@ -31,3 +31,7 @@ class UnknownUser(RecsysError):
 
 class ModelFileError(RecsysError):
     """A saved model cannot be loaded: not an Encore model file, or a damaged one."""
+
+
+class CorruptArtifact(RecsysError):
+    """A model artifact whose files are missing, unreadable or fail their checksum."""

@@ -8,8 +8,11 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
+from sqlalchemy.exc import SQLAlchemyError
 
+from models.errors import StoreError
 from service import errors, openapi
+from service.model_holder import ModelHolder
 from service.routes import ROUTERS
 from service.settings import Settings, get_settings
 from service.store import Store
@@ -32,6 +35,13 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             "serving with database %s",
             app.state.store.engine.url.render_as_string(hide_password=True),
         )
+        app.state.models = ModelHolder(
+            app.state.store.sessions, reload_seconds=settings.models.reload_seconds
+        )
+        try:
+            app.state.models.refresh()
+        except (StoreError, SQLAlchemyError) as exc:  # /readyz reports it; requests retry
+            log.warning("no model loaded at start: %s", str(exc).splitlines()[0])
         try:
             yield
         finally:

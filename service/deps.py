@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from service.model_holder import ModelHolder, Served
 from service.settings import Settings
 from service.store import Store
 
@@ -32,3 +33,12 @@ def get_session(store: StoreDep) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_model(request: Request) -> Served | None:
+    """The model version to answer with (None: none is active), checked for a newer one."""
+    holder: ModelHolder = request.app.state.models
+    return holder.current()
+
+
+ModelDep = Annotated[Served | None, Depends(get_model)]

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from models.errors import StoreError
+from recsys.errors import ModelNotReady
 from wrapped.errors import (
     InvalidWindow,
     NotEligible,
@@ -68,6 +69,11 @@ async def _store_error(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _model_not_ready(_request: Request, exc: Exception) -> JSONResponse:
+    body = {"detail": [{"loc": [], "msg": str(exc), "type": "model_not_ready"}]}
+    return JSONResponse(body, status_code=503)
+
+
 WRAPPED_STATUS: dict[type[WrappedError], tuple[int, str]] = {
     UnknownUser: (404, "not_found"),
     WrappedOptedOut: (403, "wrapped_opted_out"),
@@ -99,3 +105,4 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(StoreError, _store_error)
     app.add_exception_handler(WrappedError, _wrapped_error)
+    app.add_exception_handler(ModelNotReady, _model_not_ready)

@@ -56,6 +56,13 @@ class WrappedSettings(BaseModel):
         return Rules(self.min_streams, self.min_artists, self.min_comparison_users)
 
 
+class ModelSettings(BaseModel):
+    """Where trained artifacts live and how often a server looks for a newly promoted one."""
+
+    dir: Path = Field(Path("artifacts/models"), description="root of the versioned artifacts")
+    reload_seconds: float = Field(30.0, ge=0, description="least time between active checks")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="ENCORE_",
@@ -73,6 +80,7 @@ class Settings(BaseSettings):
     ingest: IngestSettings = IngestSettings()
     imports: ImportSettings = ImportSettings()
     wrapped: WrappedSettings = WrappedSettings()
+    models: ModelSettings = ModelSettings()
 
     @field_validator("database_url")
     @classmethod

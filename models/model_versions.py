@@ -1,0 +1,139 @@
+"""Trained model versions: where each artifact lives, what it was trained on, how it scored.
+
+A retrain records a ``candidate``; promoting makes it the one ``active`` version (the one
+servers load) and retires the version it replaces. Rolling back retires the active
+version for good (its ``promoted_at`` is cleared) and re-activates the version promoted
+most recently before it. Old versions are kept; pruning them is a separate concern.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Enum, Float, Index, Integer, String, select, text
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from models.base import Base, BigId, UTCDateTime, utcnow
+
+
+class VersionStatus(enum.StrEnum):
+    candidate = "candidate"
+    active = "active"
+    retired = "retired"
+
+
+class ModelVersion(Base):
+    __tablename__ = "model_versions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    family: Mapped[str] = mapped_column(String(32))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    params_hash: Mapped[str] = mapped_column(String(64))
+    data_since: Mapped[float | None] = mapped_column(Float)
+    data_until: Mapped[float | None] = mapped_column(Float)
+    data_events: Mapped[int] = mapped_column(BigInteger)
+    data_users: Mapped[int] = mapped_column(Integer)
+    data_items: Mapped[int] = mapped_column(Integer)
+    metrics: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    checksum: Mapped[str] = mapped_column(String(64))
+    path: Mapped[str] = mapped_column(String(1024))
+    status: Mapped[VersionStatus] = mapped_column(
+        Enum(
+            VersionStatus,
+            native_enum=False,
+            create_constraint=True,
+            length=16,
+            name="model_version_status",
+        ),
+        default=VersionStatus.candidate,
+        index=True,
+    )
+    promoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index(
+            "ix_model_versions_one_active",
+            "status",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+    )
+
+
+def create(session: Session, **fields: Any) -> ModelVersion:
+    """Record a new candidate version. Commits."""
+    version = ModelVersion(status=VersionStatus.candidate, created_at=utcnow(), **fields)
+    session.add(version)
+    session.commit()
+    return version
+
+
+def get(session: Session, *, version_id: int) -> ModelVersion | None:
+    return session.get(ModelVersion, version_id)
+
+
+def get_all(session: Session) -> list[ModelVersion]:
+    """Every version, newest first."""
+    return list(session.scalars(select(ModelVersion).order_by(ModelVersion.id.desc())))
+
+
+def get_active(session: Session) -> ModelVersion | None:
+    return session.scalars(
+        select(ModelVersion).where(ModelVersion.status == VersionStatus.active)
+    ).one_or_none()
+
+
+def promote(session: Session, *, version_id: int) -> ModelVersion:
+    """Make ``version_id`` the active version, retiring the one it replaces. Commits.
+
+    Raises
+    ------
+    LookupError
+        No version has this id.
+    """
+    version = session.get(ModelVersion, version_id, with_for_update=True)
+    if version is None:
+        raise LookupError(f"no model version {version_id}")
+    current = get_active(session)
+    if current is not None and current.id != version.id:
+        current.status = VersionStatus.retired
+        session.flush()  # at most one active row at any moment
+    version.status = VersionStatus.active
+    version.promoted_at = utcnow()
+    session.commit()
+    return version
+
+
+def rollback(session: Session) -> ModelVersion:
+    """Retire the active version and re-activate the one promoted before it. Commits.
+
+    Raises
+    ------
+    LookupError
+        Nothing is active, or no earlier promoted version is left to go back to.
+    """
+    current = get_active(session)
+    if current is None:
+        raise LookupError("no model version is active")
+    previous = session.scalars(
+        select(ModelVersion)
+        .where(
+            ModelVersion.status == VersionStatus.retired,
+            ModelVersion.promoted_at.is_not(None),
+            ModelVersion.id != current.id,
+        )
+        .order_by(ModelVersion.promoted_at.desc(), ModelVersion.id.desc())
+        .limit(1)
+    ).one_or_none()
+    if previous is None:
+        raise LookupError("no earlier promoted version to roll back to")
+    current.status = VersionStatus.retired
+    current.promoted_at = None
+    session.flush()
+    previous.status = VersionStatus.active
+    session.commit()
+    return previous

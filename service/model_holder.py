@@ -1,0 +1,106 @@
+"""The model a server answers with: the active version's artifact, swapped in while serving.
+
+Servers never train; they load what ``encore retrain`` wrote and ``encore models promote``
+activated. The holder asks the store which version is active at most once every
+``reload_seconds`` (on a request, never in the background). A new version is loaded and
+verified in full before the reference is replaced, so a request sees the old model or
+the new one, never a mix; an artifact that fails verification is refused, logged, and
+the old model keeps serving until another version is promoted.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy.orm import Session, sessionmaker
+
+from models.model_versions import get_active
+from recsys.artifacts import Artifact, load_artifact
+from recsys.errors import CorruptArtifact
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, eq=False)
+class Served:
+    """A loaded version; ``popular`` holds dense item indices, most training listeners
+    first, and ``listeners`` the count of each item, for the popularity fallback."""
+
+    version_id: int
+    artifact: Artifact
+    popular: npt.NDArray[np.int64]
+    listeners: npt.NDArray[np.int64]
+
+    @classmethod
+    def of(cls, version_id: int, artifact: Artifact) -> Served:
+        listeners = np.asarray(artifact.user_items.getnnz(axis=0), dtype=np.int64)
+        order = np.lexsort((np.arange(len(listeners)), -listeners))
+        return cls(version_id, artifact, order.astype(np.int64), listeners)
+
+
+class ModelHolder:
+    """Holds the served version; see the module docstring."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        reload_seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._sessions = sessions
+        self._reload_seconds = reload_seconds
+        self._clock = clock
+        self._served: Served | None = None
+        self._refused: tuple[int, str] | None = None
+        self._checked_at: float | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def served(self) -> Served | None:
+        """The version currently served, without checking for a newer one."""
+        return self._served
+
+    def current(self) -> Served | None:
+        """The version to answer with, after a check for a newer one when one is due."""
+        due = self._checked_at is None or self._clock() - self._checked_at >= self._reload_seconds
+        # one request checks; concurrent ones answer with the version in hand
+        if due and self._lock.acquire(blocking=False):
+            try:
+                self.refresh()
+            finally:
+                self._lock.release()
+        return self._served
+
+    def refresh(self) -> None:
+        """Load the active version if it is not the one served."""
+        self._checked_at = self._clock()
+        with self._sessions() as session:
+            active = get_active(session)
+            wanted = None if active is None else (active.id, active.path, active.checksum)
+        if wanted is None:
+            if self._served is not None:
+                log.warning("no model version is active any more; serving popularity")
+            self._served = None
+            return
+        version_id, path, checksum = wanted
+        if self._served is not None and self._served.version_id == version_id:
+            return
+        if self._refused == (version_id, checksum):
+            return
+        try:
+            artifact = load_artifact(Path(path), checksum=checksum)
+        except CorruptArtifact as exc:
+            self._refused = (version_id, checksum)
+            kept = "none" if self._served is None else self._served.version_id
+            log.error("refused model version %d (%s); still serving %s", version_id, exc, kept)
+            return
+        self._served = Served.of(version_id, artifact)
+        log.info("serving model version %d (%s) from %s", version_id, artifact.model.family, path)

@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export OPENBLAS_NUM_THREADS := 1
 
-.PHONY: install browser demo serve test lint pytest bench clean
+.PHONY: install browser demo serve retrain test lint pytest bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,11 +42,15 @@ demo: install
 	else echo "no $(DATASETS): demo runs on synthetic listeners and the bundled sample"; fi
 	$(BIN)/encore data synth --users 500 --events 150000 --start 2025-01-01 --end 2026-01-01 --seed 1
 	$(BIN)/encore data sample
+	$(BIN)/encore retrain --model encore --promote auto
 	@echo "Encore on http://$(HOST):$(PORT)  (API docs at /docs)"
 	$(BIN)/encore serve --host $(HOST) --port $(PORT)
 
 serve: install
 	$(BIN)/encore serve --host $(HOST) --port $(PORT)
+
+retrain: install
+	$(BIN)/encore retrain --model encore --promote auto
 
 lint: install
 	$(BIN)/ruff check .
@@ -62,4 +66,4 @@ bench: install
 	$(BIN)/python bench/ingest.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache encore.db encore.db-wal encore.db-shm
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache encore.db encore.db-wal encore.db-shm artifacts

@@ -56,6 +56,7 @@ def _run(paths: list[Path], fmt: Format, user: str | None) -> None:
                     fmt.parse,
                     user=user,
                     on_read=lambda n: progress.advance(total, n),
+                    parallel=True,
                 )
                 reports.append(report)
     _summary(reports)

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from data.importers import csvmap, lastfm, listenbrainz, spotify
 from data.importers.base import DEFAULT_SCROBBLE_MS, FileReport
-from data.importers.run import Parser, import_all
+from data.importers.run import Parser, import_all, import_file
 from data.importers.sources import expand
 from models.catalog import Artist, Item, ItemKind
 from models.listening import EventSource, ListeningEvent
@@ -289,3 +289,25 @@ def test_csv_with_mapping(store: Store, tmp_path: Path) -> None:
 def test_csv_mapping_errors(spec: str, message: str) -> None:
     with pytest.raises(csvmap.MappingError, match=message):
         csvmap.CsvMapping.parse(spec)
+
+
+@needs_data
+def test_parallel_parse_gives_the_same_counts(store: Store) -> None:
+    sources = expand([DATASETS / "spotify-endsong-candidlyred"], spotify.accepts)
+    reports = [
+        import_file(store.engine, store.resolver, s, spotify.parse, parallel=True) for s in sources
+    ]
+    assert totals(reports) == (941, 2, {"no track, episode or audiobook in the record": 20})
+    assert count_events(store.engine) == 941
+
+
+@needs_data
+def test_parallel_parse_of_a_truncated_file_stores_nothing(store: Store, tmp_path: Path) -> None:
+    source = DATASETS / "spotify-extended-efrrowini" / "Streaming_History_Audio_2024.json"
+    truncated = tmp_path / source.name
+    truncated.write_bytes(source.read_bytes()[:400_000])
+    [src] = expand([truncated], spotify.accepts)
+    report = import_file(store.engine, store.resolver, src, spotify.parse, parallel=True,
+                         batch_size=100)  # fmt: skip
+    assert report.error and "truncated" in report.error
+    assert count_events(store.engine) == 0

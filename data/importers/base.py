@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 import time
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import IO
 
 from models.catalog import NAME_LENGTH
 from models.listening import PLATFORM_LENGTH
+from models.records import EventRecord
 
 MAX_MS_PLAYED = 24 * 3600 * 1000
 FUTURE_SKEW = timedelta(days=1)
@@ -29,6 +32,10 @@ class Skip:
     """A row that is well-formed but cannot become a listening event, and why."""
 
     reason: str
+
+
+# A format's reader: (stream, display name, listener override) -> records or skips.
+Parser = Callable[[IO[bytes], str, str | None], Iterator["EventRecord | Skip"]]
 
 
 @dataclass

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from data.importers import lastfm, listenbrainz, spotify
-from data.importers.run import Parser
+from data.importers.base import Parser
 
 
 class ImportFormat(enum.StrEnum):

@@ -16,15 +16,14 @@ import multiprocessing
 import queue
 from collections import Counter
 from collections.abc import Callable, Iterator
-from typing import IO, Any
+from typing import Any
 
-from data.importers.base import FileReport, ImportFormatError, Skip
+from data.importers.base import FileReport, ImportFormatError, Parser, Skip
 from data.importers.sources import CountingReader, Source
 from models.catalog import ItemKind
 from models.listening import EventSource
 from models.records import EventRecord, ItemRef
 
-Parser = Callable[[IO[bytes], str, str | None], Iterator[EventRecord | Skip]]
 QUEUE_DEPTH = 4
 
 

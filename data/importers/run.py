@@ -6,12 +6,11 @@ import io
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
-from typing import IO
 
 from sqlalchemy.engine import Connection, Engine
 
 from data.importers import parallel as parallel_parse
-from data.importers.base import FileReport, ImportFormatError, Skip
+from data.importers.base import FileReport, ImportFormatError, Parser, Skip
 from data.importers.sources import CountingReader, Source
 from models.ingest import ingest_batch
 from models.records import EventRecord
@@ -20,7 +19,6 @@ from models.resolve import CatalogResolver
 log = logging.getLogger(__name__)
 
 BATCH = 5_000
-Parser = Callable[[IO[bytes], str, str | None], Iterator[EventRecord | Skip]]
 
 
 def import_file(

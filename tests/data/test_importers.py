@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import func, select
 
 from data.importers import csvmap, lastfm, listenbrainz, spotify
-from data.importers.base import DEFAULT_SCROBBLE_MS, FileReport
-from data.importers.run import Parser, import_all, import_file
+from data.importers.base import DEFAULT_SCROBBLE_MS, FileReport, Parser
+from data.importers.run import import_all, import_file
 from data.importers.sources import expand
 from models.catalog import Artist, Item, ItemKind
 from models.listening import EventSource, ListeningEvent

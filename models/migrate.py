@@ -11,6 +11,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
+from models.bulk import restore_indexes
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -39,11 +41,15 @@ def is_current(engine: Engine) -> bool:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to ``revision`` in one transaction."""
+    """Bring the schema to ``revision`` in one transaction, then rebuild any event index
+    that a killed bulk load left dropped (see :mod:`models.bulk`)."""
     config = _config()
     with engine.begin() as conn:
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
+    if revision == "head":
+        with engine.connect() as conn:
+            restore_indexes(conn)
     log.info("database at revision %s", current_revision(engine))
 
 

@@ -50,3 +50,13 @@ def test_read_paths_have_indexes(db_url: str) -> None:
     assert ("user_id", "ts", "item_id", "ms_played") in indexes  # a user's history by time
     assert ("item_id",) in indexes  # per item
     assert ("ts",) in indexes  # by time
+
+
+def test_upgrade_restores_event_indexes_a_killed_load_dropped(db_url: str) -> None:
+    engine = make_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP INDEX ix_listening_events_ts"))
+    upgrade(engine)
+    names = {ix["name"] for ix in inspect(engine).get_indexes("listening_events")}
+    engine.dispose()
+    assert "ix_listening_events_ts" in names

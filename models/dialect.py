@@ -6,7 +6,19 @@ import enum
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Table, select, text, tuple_
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    SQLColumnExpression,
+    Table,
+    cast,
+    extract,
+    func,
+    select,
+    text,
+    tuple_,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -72,3 +84,15 @@ def insert_ignore_one(conn: Connection, table: Table, row: dict[str, Any]) -> bo
     """Insert one row unless it violates a unique constraint; True when it was new."""
     stmt = _insert_ignore_stmt(conn, table).returning(*table.primary_key.columns)
     return conn.execute(stmt, row).first() is not None
+
+
+def epoch_us(dialect: str, column: SQLColumnExpression[Any]) -> ColumnElement[int]:
+    """``column`` (a UTC timestamp) as integer epoch microseconds, computed by the database.
+
+    SQLite stores ``YYYY-MM-DD HH:MM:SS.ffffff`` text: whole seconds from ``strftime`` plus
+    the six fraction digits. PostgreSQL's ``EXTRACT(EPOCH ...)`` is exact ``numeric``.
+    """
+    if dialect == "sqlite":
+        seconds = cast(func.strftime("%s", column), Integer)
+        return seconds * 1_000_000 + cast(func.substr(column, 21, 6), Integer)
+    return cast(func.round(extract("epoch", column) * 1_000_000), BigInteger)

@@ -10,22 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Float, Integer, cast, extract, false, func, select
+from sqlalchemy import Integer, cast, false, func, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import InstrumentedAttribute
-from sqlalchemy.sql import ColumnElement, Executable
+from sqlalchemy.sql import Executable
 
 from models.catalog import Item
+from models.dialect import epoch_us
 from models.listening import Feedback, FeedbackKind, ListeningEvent
 from models.users import User
 
 CHUNK_ROWS = 100_000
-JULIAN_UNIX_EPOCH = 2440587.5
 # The order of these codes is the contract with the reader of FeedbackColumns.kind.
 FEEDBACK_CODES = {kind: code for code, kind in enumerate(FeedbackKind)}
 
@@ -54,12 +52,6 @@ class FeedbackColumns:
     kind: npt.NDArray[np.int8]
 
 
-def _epoch(engine: Engine, column: InstrumentedAttribute[datetime]) -> ColumnElement[float]:
-    if engine.dialect.name == "sqlite":  # stored as ISO text in UTC
-        return (func.julianday(column) - JULIAN_UNIX_EPOCH) * 86400.0
-    return cast(extract("epoch", column), Float)
-
-
 def _chunks(engine: Engine, stmt: Executable, chunk_rows: int) -> Iterator[list[tuple[Any, ...]]]:
     """Columns of each chunk of rows, streamed (server-side cursor where there is one)."""
     with engine.connect() as conn:
@@ -76,7 +68,7 @@ def stream_plays(engine: Engine, *, chunk_rows: int = CHUNK_ROWS) -> Iterator[Pl
             e.user_id,
             e.item_id,
             Item.artist_id,
-            _epoch(engine, e.ts),
+            epoch_us(engine.dialect.name, e.ts),
             e.ms_played,
             func.coalesce(cast(e.skipped, Integer), 0),
             func.coalesce(Item.duration_ms, 0),
@@ -90,7 +82,7 @@ def stream_plays(engine: Engine, *, chunk_rows: int = CHUNK_ROWS) -> Iterator[Pl
             user_id=np.asarray(cols[0], dtype=np.int64),
             item_id=np.asarray(cols[1], dtype=np.int64),
             artist_id=np.asarray(cols[2], dtype=np.int64),
-            ts=np.asarray(cols[3], dtype=np.float64),
+            ts=np.asarray(cols[3], dtype=np.int64) / 1e6,
             ms_played=np.asarray(cols[4], dtype=np.int64),
             skipped=np.asarray(cols[5], dtype=np.int64) != 0,
             duration_ms=np.asarray(cols[6], dtype=np.int64),
@@ -101,7 +93,7 @@ def stream_feedback(engine: Engine, *, chunk_rows: int = CHUNK_ROWS) -> Iterator
     """Every feedback record of users who allow personalisation, ``chunk_rows`` at a time."""
     f = Feedback
     stmt = (
-        select(f.user_id, f.item_id, Item.artist_id, _epoch(engine, f.ts), f.kind)
+        select(f.user_id, f.item_id, Item.artist_id, epoch_us(engine.dialect.name, f.ts), f.kind)
         .join(Item, Item.id == f.item_id)
         .join(User, User.id == f.user_id)
         .where(User.opt_out_personalization == false())
@@ -111,6 +103,6 @@ def stream_feedback(engine: Engine, *, chunk_rows: int = CHUNK_ROWS) -> Iterator
             user_id=np.asarray(cols[0], dtype=np.int64),
             item_id=np.asarray(cols[1], dtype=np.int64),
             artist_id=np.asarray(cols[2], dtype=np.int64),
-            ts=np.asarray(cols[3], dtype=np.float64),
+            ts=np.asarray(cols[3], dtype=np.int64) / 1e6,
             kind=np.array([FEEDBACK_CODES[FeedbackKind(k)] for k in cols[4]], dtype=np.int8),
         )

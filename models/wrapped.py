@@ -17,15 +17,11 @@ from typing import Any, TypeVar
 import numpy as np
 import numpy.typing as npt
 from sqlalchemy import (
-    BigInteger,
     ColumnElement,
-    Integer,
     Select,
     SQLColumnExpression,
     and_,
     case,
-    cast,
-    extract,
     func,
     or_,
     select,
@@ -33,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from models.catalog import Album, Artist, Item, ItemKind, Tag, artist_tags
+from models.dialect import epoch_us
 from models.listening import ListeningEvent
 from models.users import User
 
@@ -132,18 +129,6 @@ class CatalogNames:
     genres: dict[int, tuple[str, ...]]
 
 
-def epoch_us(session: Session, column: SQLColumnExpression[Any]) -> ColumnElement[int]:
-    """``column`` (a UTC timestamp) as integer epoch microseconds, on either backend.
-
-    SQLite stores ``YYYY-MM-DD HH:MM:SS.ffffff`` text: whole seconds from ``strftime`` plus
-    the six fraction digits. PostgreSQL's ``EXTRACT(EPOCH ...)`` is exact ``numeric``.
-    """
-    if session.get_bind().dialect.name == "sqlite":
-        seconds = cast(func.strftime("%s", column), Integer)
-        return seconds * 1_000_000 + cast(func.substr(column, 21, 6), Integer)
-    return cast(func.round(extract("epoch", column) * 1_000_000), BigInteger)
-
-
 def _flag(column: SQLColumnExpression[bool | None]) -> ColumnElement[int]:
     return case((column.is_(True), 1), (column.is_(False), 0), else_=UNKNOWN)
 
@@ -193,7 +178,7 @@ def read_plays(session: Session, *, spans: Sequence[Span], user_id: int | None =
     stmt = (
         select(
             ListeningEvent.user_id,
-            epoch_us(session, ListeningEvent.ts),
+            epoch_us(session.get_bind().dialect.name, ListeningEvent.ts),
             ListeningEvent.ms_played,
             _flag(ListeningEvent.skipped),
             _flag(ListeningEvent.shuffle),
@@ -224,7 +209,7 @@ def first_heard(
         select(
             ListeningEvent.user_id,
             Item.artist_id,
-            epoch_us(session, func.min(ListeningEvent.ts)),
+            epoch_us(session.get_bind().dialect.name, func.min(ListeningEvent.ts)),
         )
         .join(Item, Item.id == ListeningEvent.item_id)
         .where(

@@ -140,13 +140,15 @@ class CatalogResolver:
     ) -> list[int | None]:
         by_ref = self._caches["ref"]
         ids: list[int | None] = [by_ref.get(ref) for ref in refs]
-        todo = [i for i, item_id in enumerate(ids) if item_id is None]
+        unknown = [i for i, item_id in enumerate(ids) if item_id is None]
+        todo = unknown
         if todo:
             self._by_external_id(conn, refs, ids, todo, res)
             todo = [i for i in todo if ids[i] is None and refs[i].has_metadata]
         if todo:
             self._by_metadata(conn, refs, ids, todo, res)
-        res.remember("ref", {refs[i]: item_id for i, item_id in enumerate(ids) if item_id})
+        # Only what was unknown is new to the cache; the rest is already there.
+        res.remember("ref", {refs[i]: item_id for i in unknown if (item_id := ids[i])})
         return ids
 
     def _by_external_id(

@@ -4,11 +4,12 @@ from models.catalog import Album, Artist, Item, ItemKind, Tag, artist_tags
 from models.jobs import ImportJob, JobStatus
 from models.listening import EventSource, Feedback, FeedbackKind, ListeningEvent
 from models.model_versions import ModelVersion, VersionStatus
+from models.served import ServedRecommendation
 from models.shares import ShareLink
 from models.users import User
 
 __all__ = [
     "Album", "Artist", "EventSource", "Feedback", "FeedbackKind", "ImportJob", "Item",
-    "ItemKind", "JobStatus", "ListeningEvent", "ModelVersion", "ShareLink", "Tag", "User",
-    "VersionStatus", "artist_tags",
+    "ItemKind", "JobStatus", "ListeningEvent", "ModelVersion", "ServedRecommendation",
+    "ShareLink", "Tag", "User", "VersionStatus", "artist_tags",
 ]  # fmt: skip

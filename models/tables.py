@@ -1,5 +1,6 @@
 """Import every mapped class so the metadata is complete (for Alembic and tests)."""
 
+from models.api_keys import ApiKey
 from models.catalog import Album, Artist, Item, ItemKind, Tag, artist_tags
 from models.jobs import ImportJob, JobStatus
 from models.listening import EventSource, Feedback, FeedbackKind, ListeningEvent
@@ -9,7 +10,7 @@ from models.shares import ShareLink
 from models.users import User
 
 __all__ = [
-    "Album", "Artist", "EventSource", "Feedback", "FeedbackKind", "ImportJob", "Item",
+    "Album", "ApiKey", "Artist", "EventSource", "Feedback", "FeedbackKind", "ImportJob", "Item",
     "ItemKind", "JobStatus", "ListeningEvent", "ModelVersion", "ServedRecommendation",
     "ShareLink", "Tag", "User", "VersionStatus", "artist_tags",
 ]  # fmt: skip

@@ -6,12 +6,18 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 from sqlalchemy.exc import SQLAlchemyError
 
 from models.errors import StoreError
-from service import errors, openapi
+from service import errors, metrics, openapi
+from service.auth.access import CSRF_HEADER, Gate
+from service.auth.keys import KeyCache
+from service.auth.ratelimit import RateLimiter
+from service.auth.tokens import TokenSigner, load_secret
+from service.middleware import BodyLimit, RequestContext
 from service.model_holder import ModelHolder
 from service.routes import ROUTERS
 from service.settings import Settings, get_settings
@@ -35,6 +41,13 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             "serving with database %s",
             app.state.store.engine.url.render_as_string(hide_password=True),
         )
+        app.state.gate = gate(settings, app.state.store)
+        if not settings.auth.enabled:
+            log.warning(
+                "auth is OFF (ENCORE_AUTH=off): anyone who can reach this server "
+                "can read and change everything; for local demos only"
+            )
+        app.state.user_caches = []
         app.state.models = ModelHolder(
             app.state.store.sessions, reload_seconds=settings.models.reload_seconds
         )
@@ -58,8 +71,46 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         lifespan=lifespan,
     )
     app.state.settings = settings
-    for router in ROUTERS:
-        app.include_router(router)
+    for router, access in ROUTERS:
+        app.include_router(router, dependencies=[Depends(access)] if access.scope else None)
     errors.install(app)
     openapi.install(app)
+    install_middleware(app, settings)
     return app
+
+
+def gate(settings: Settings, store: Store) -> Gate:
+    auth = settings.auth
+    return Gate(
+        enabled=auth.enabled,
+        keys=KeyCache(store.sessions, ttl=auth.key_cache_seconds),
+        signer=TokenSigner(load_secret(auth), ttl_seconds=auth.token_ttl_seconds),
+        limiter=RateLimiter(rate=auth.rate_per_second, burst=auth.rate_burst),
+        user_limiter=RateLimiter(rate=auth.user_rate_per_second, burst=auth.user_rate_burst),
+    )
+
+
+def body_limits(settings: Settings) -> dict[str, int]:
+    """Paths allowed a larger body than ``ENCORE_HTTP__MAX_BODY_BYTES``: their routes
+    check their own limit with a precise message; the middleware is the backstop."""
+    multipart_slack = 1024 * 1024
+    return {
+        "/v1/events": settings.ingest.max_body_bytes,
+        "/v1/feedback": settings.ingest.max_body_bytes,
+        "/v1/imports": settings.imports.max_upload_bytes + multipart_slack,
+    }
+
+
+def install_middleware(app: FastAPI, settings: Settings) -> None:
+    """Outermost first: request id, log and metrics; CORS (only with origins set); size."""
+    app.add_middleware(BodyLimit, default=settings.http.max_body_bytes,
+                       limits=body_limits(settings))  # fmt: skip
+    if settings.http.cors_origins:
+        app.add_middleware(
+            CORSMiddleware, allow_origins=settings.http.cors_origins, allow_credentials=False,
+            allow_methods=["GET", "POST", "PUT", "DELETE"],
+            allow_headers=["authorization", "content-type", "x-request-id", CSRF_HEADER],
+            expose_headers=["x-request-id", "retry-after", "location"], max_age=600,
+        )  # fmt: skip
+    app.add_middleware(RequestContext)
+    metrics.MODEL_VERSION.set(0)

@@ -8,6 +8,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from models.api_keys import Scope
+from service.auth.access import Access, Principal
 from service.model_holder import ModelHolder, Served
 from service.settings import Settings
 from service.store import Store
@@ -42,3 +44,29 @@ def get_model(request: Request) -> Served | None:
 
 
 ModelDep = Annotated[Served | None, Depends(get_model)]
+
+
+# Access: what a caller must present (see service.auth.access). Routers get one in the
+# ROUTERS table (service/routes/__init__.py); a route that needs more adds one of the
+# ``...Scope`` dependencies below to its decorator (``dependencies=[AdminOrOwnerScope]``).
+PUBLIC = Access(None)
+READ = Access(Scope.read)
+READ_OWN = Access(Scope.read, owner=True)
+INGEST = Access(Scope.ingest)
+ADMIN = Access(Scope.admin)
+ADMIN_OWN = Access(Scope.admin, owner=True)
+
+ReadScope = Depends(READ)
+IngestScope = Depends(INGEST)
+AdminScope = Depends(ADMIN)
+ReadOrOwnerScope = Depends(READ_OWN)
+AdminOrOwnerScope = Depends(ADMIN_OWN)
+
+
+def get_principal(request: Request) -> Principal | None:
+    """Who the access check let in (None on a public route; everyone with auth off)."""
+    principal: Principal | None = getattr(request.state, "principal", None)
+    return principal
+
+
+PrincipalDep = Annotated[Principal | None, Depends(get_principal)]

@@ -6,10 +6,11 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from models.errors import StoreError
 from recsys.errors import ModelNotReady
+from service.middleware import BodyTooLarge, too_large_body
 from wrapped.errors import (
     InvalidWindow,
     NotEligible,
@@ -32,8 +33,10 @@ class ApiError(Exception):
         msg: str,
         type_: str,
         ctx: dict[str, object] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(msg)
+        self.headers = headers
         self.status = status
         self.loc = loc
         self.msg = msg
@@ -47,6 +50,19 @@ class ApiError(Exception):
         return {"detail": [error]}
 
 
+class SignInRequired(Exception):
+    """A browser asked for a page without a session: send it to sign in, then back."""
+
+    def __init__(self, location: str) -> None:
+        super().__init__(location)
+        self.location = location
+
+
+async def _sign_in(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, SignInRequired)
+    return RedirectResponse(exc.location, status_code=303, headers={"cache-control": "no-store"})
+
+
 class NotFound(ApiError):
     def __init__(self, loc: list[str | int], msg: str) -> None:
         super().__init__(404, loc, msg, "not_found")
@@ -54,7 +70,10 @@ class NotFound(ApiError):
 
 async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
-    return JSONResponse(exc.body(), status_code=exc.status)
+    headers = dict(exc.headers or {})
+    if exc.status == 401:
+        headers.setdefault("www-authenticate", "Bearer")
+    return JSONResponse(exc.body(), status_code=exc.status, headers=headers)
 
 
 async def _store_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -101,7 +120,17 @@ async def _wrapped_error(request: Request, exc: Exception) -> JSONResponse:
     return await _api_error(request, wrapped_error(exc, request.path_params))
 
 
+async def _body_too_large(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, BodyTooLarge)
+    return Response(
+        too_large_body(exc.limit), status_code=413, media_type="application/json",
+        headers={"connection": "close"},
+    )  # fmt: skip
+
+
 def install(app: FastAPI) -> None:
+    app.add_exception_handler(BodyTooLarge, _body_too_large)
+    app.add_exception_handler(SignInRequired, _sign_in)
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(StoreError, _store_error)
     app.add_exception_handler(WrappedError, _wrapped_error)

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from models.model_versions import get_active
 from recsys.artifacts import Artifact, load_artifact
 from recsys.errors import CorruptArtifact
+from service import metrics
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,7 @@ class ModelHolder:
             if self._served is not None:
                 log.warning("no model version is active any more; serving popularity")
             self._served = None
+            metrics.MODEL_VERSION.set(0)
             return
         version_id, path, checksum = wanted
         if self._served is not None and self._served.version_id == version_id:
@@ -103,4 +105,5 @@ class ModelHolder:
             log.error("refused model version %d (%s); still serving %s", version_id, exc, kept)
             return
         self._served = Served.of(version_id, artifact)
+        metrics.MODEL_VERSION.set(version_id)
         log.info("serving model version %d (%s) from %s", version_id, artifact.model.family, path)

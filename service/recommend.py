@@ -36,8 +36,11 @@ def for_user(
     limit: int,
     exclude_listened: bool,
 ) -> Recommendations:
-    """Top-``limit`` items for the listener with external id ``user_id``."""
+    """Top-``limit`` items for the listener with external id ``user_id``; popular ones,
+    with nothing of theirs used, when the listener opted out of personalization."""
     user = find_user(session, user_id)
+    if user is not None and user.opt_out_personalization:
+        user, exclude_listened = None, False
     version = None if served is None else served.version_id
     ranked: list[tuple[int, float]]
     source: Source = "popular"

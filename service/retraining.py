@@ -19,6 +19,7 @@ from recsys.params import ModelParams, params_dict
 from recsys.registry import PRESETS, preset
 from recsys.retrain import DECIDING_METRIC, HOLDOUT, PromoteMode, Trained, should_promote, train
 from recsys.store import read_store
+from service import metrics
 from service.settings import Settings
 from service.store import Store
 
@@ -71,7 +72,7 @@ def retrain(
     promote: PromoteMode,
 ) -> Outcome:
     """Train ``params`` on the store, write the artifact, record (and maybe promote) it."""
-    started = time.perf_counter()
+    began = started = time.perf_counter()
     interactions = read_store(store.engine)
     read_seconds = time.perf_counter() - started
     trained = train(interactions, params, holdout=HOLDOUT if evaluate else None)
@@ -99,6 +100,7 @@ def retrain(
         if promoted:
             model_versions.promote(session, version_id=version.id)
     seconds = {"read": read_seconds, **trained.seconds, "write": write_seconds}
+    metrics.RETRAIN_SECONDS.observe(time.perf_counter() - began)
     return Outcome(
         interactions.n_users, interactions.n_items, trained.user_items.nnz, trained,
         artifact, version.id, to_beat, promoted, seconds,

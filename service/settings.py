@@ -13,8 +13,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from models.engine import parse_url
 from models.errors import StoreError
@@ -63,6 +70,63 @@ class ModelSettings(BaseModel):
     reload_seconds: float = Field(30.0, ge=0, description="least time between active checks")
 
 
+class AuthSettings(BaseModel):
+    """API keys and end-user tokens. ``ENCORE_AUTH=off`` turns checking off (local demo)."""
+
+    enabled: bool = True
+    secret: SecretStr | None = Field(
+        None, min_length=32, description="signs user tokens; unset: kept in secret_file"
+    )
+    secret_file: Path = Field(
+        Path(".encore-secret"), description="made on first use when secret is unset"
+    )
+    token_ttl_seconds: int = Field(7 * 86400, ge=60, le=366 * 86400)
+    key_cache_seconds: float = Field(
+        5.0, ge=0, le=300, description="how long a key's scopes are trusted; revoking waits"
+    )
+    rate_per_second: float = Field(1000.0, ge=0, description="per API key; 0: no limit")
+    rate_burst: int = Field(2000, ge=1)
+    user_rate_per_second: float = Field(10.0, ge=0, description="per listener's token")
+    user_rate_burst: int = Field(50, ge=1)
+
+
+class HttpSettings(BaseModel):
+    """What every request meets before a route: size cap, CORS, logs, shutdown."""
+
+    max_body_bytes: int = Field(
+        1024 * 1024, ge=1024, description="any request without a larger cap of its own"
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list, description="origins allowed to call the API; none: CORS off"
+    )
+    log_format: Literal["json", "text"] = "json"
+    graceful_shutdown_seconds: float = Field(10.0, ge=0)
+
+
+class RetentionSettings(BaseModel):
+    events_days: int | None = Field(
+        None, ge=1, description="keep raw listening events this many days; unset: forever"
+    )
+
+
+SWITCH = {"off": False, "false": False, "0": False, "no": False,
+          "on": True, "true": True, "1": True, "yes": True}  # fmt: skip
+
+
+class _AuthSwitch(EnvSettingsSource):
+    """Reads ``ENCORE_AUTH=off|on`` as ``ENCORE_AUTH__ENABLED``, merged with the other
+    ``ENCORE_AUTH__...`` variables, instead of as JSON."""
+
+    def decode_complex_value(self, field_name: str, field: FieldInfo, value: object) -> object:
+        if field_name == "auth" and isinstance(value, str) and value.strip().lower() in SWITCH:
+            return {"enabled": SWITCH[value.strip().lower()]}
+        return super().decode_complex_value(field_name, field, value)
+
+
+class _DotEnvAuthSwitch(_AuthSwitch, DotEnvSettingsSource):
+    pass
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="ENCORE_",
@@ -81,6 +145,26 @@ class Settings(BaseSettings):
     imports: ImportSettings = ImportSettings()
     wrapped: WrappedSettings = WrappedSettings()
     models: ModelSettings = ModelSettings()
+    auth: AuthSettings = AuthSettings()
+    http: HttpSettings = HttpSettings()
+    retention: RetentionSettings = RetentionSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        dotenv = dotenv_settings
+        if isinstance(dotenv_settings, DotEnvSettingsSource):
+            dotenv = _DotEnvAuthSwitch(
+                settings_cls, env_file=dotenv_settings.env_file,
+                env_file_encoding=dotenv_settings.env_file_encoding,
+            )  # fmt: skip
+        return init_settings, _AuthSwitch(settings_cls), dotenv, file_secret_settings
 
     @field_validator("database_url")
     @classmethod

@@ -11,11 +11,12 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy or implicit load
+os.environ.setdefault("ENCORE_AUTH__SECRET", "test-secret-" + "s" * 32)  # signs user tokens
 import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -24,6 +25,7 @@ import uvicorn
 from sqlalchemy import text
 
 import models.tables  # noqa: F401  (every table, for truncation)
+from models.api_keys import Scope, create_key
 from models.base import Base
 from models.engine import make_engine
 from models.errors import StoreError
@@ -137,8 +139,10 @@ class LiveServer:
 
     def __init__(self, settings: Settings, store: Store) -> None:
         self.port = free_port()
+        self.store = store
+        self.app = create_app(settings, store)
         config = uvicorn.Config(
-            create_app(settings, store), host="127.0.0.1", port=self.port,
+            self.app, host="127.0.0.1", port=self.port,
             loop="uvloop", http="httptools", log_level="warning", lifespan="on",
         )  # fmt: skip
         self.server = uvicorn.Server(config)
@@ -158,12 +162,71 @@ class LiveServer:
         self.server.should_exit = True
         self.thread.join(timeout=10)
 
+    def key(self, *scopes: str) -> str:
+        """A new API key with ``scopes``, stored in this server's database."""
+        with self.store.sessions() as session:
+            _row, key = create_key(session, scopes=[Scope(s) for s in scopes], name="test")
+        return key
+
+    def user_token(self, user_id: str, ttl_seconds: int | None = None) -> str:
+        """An end-user token for ``user_id``, signed as the server signs them."""
+        token, _expires = self.app.state.gate.signer.mint("user", user_id, ttl_seconds=ttl_seconds)
+        return str(token)
+
+    def headers(self, *scopes: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.key(*scopes)}"}
+
+    def client(self, headers: dict[str, str] | None = None) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=30, headers=headers)
+
 
 @pytest.fixture
-def client(settings: Settings, store: Store) -> Iterator[httpx.Client]:
-    """An HTTP client talking to a real server over loopback."""
-    with LiveServer(settings, store) as live, httpx.Client(base_url=live.url, timeout=30) as http:
+def live(settings: Settings, store: Store) -> Iterator[LiveServer]:
+    """The real app served on loopback, for tests that make their own clients."""
+    with LiveServer(settings, store) as server:
+        yield server
+
+
+@pytest.fixture
+def client(live: LiveServer) -> Iterator[httpx.Client]:
+    """An HTTP client talking to a real server over loopback, with an ``admin`` key."""
+    with live.client(live.headers("admin")) as http:
         yield http
+
+
+@pytest.fixture
+def anon_client(live: LiveServer) -> Iterator[httpx.Client]:
+    """A client of the same server without any credential."""
+    with live.client() as http:
+        yield http
+
+
+@pytest.fixture
+def scoped_client(live: LiveServer) -> Iterator[Callable[..., httpx.Client]]:
+    """``scoped_client("read", "ingest")``: a client with a new key of those scopes."""
+    made: list[httpx.Client] = []
+
+    def make(*scopes: str) -> httpx.Client:
+        made.append(live.client(live.headers(*scopes)))
+        return made[-1]
+
+    yield make
+    for http in made:
+        http.close()
+
+
+@pytest.fixture
+def user_client(live: LiveServer) -> Iterator[Callable[[str], httpx.Client]]:
+    """``user_client("alice")``: a client carrying alice's end-user token."""
+    made: list[httpx.Client] = []
+
+    def make(user_id: str) -> httpx.Client:
+        made.append(live.client({"Authorization": f"Bearer {live.user_token(user_id)}"}))
+        return made[-1]
+
+    yield make
+    for http in made:
+        http.close()
 
 
 @pytest.fixture

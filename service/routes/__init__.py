@@ -1,7 +1,16 @@
-"""Every router of the API, in one visible table."""
+"""Every router of the API, in one visible table, with the access each needs.
+
+The access is checked before anything else on every route of the router: ``PUBLIC``
+(no credential), ``READ``, ``INGEST``, ``ADMIN`` (an API key with that scope; ``admin``
+implies all), or ``READ_OWN`` / ``ADMIN_OWN`` (the same, or the end-user token of the
+route's ``{user_id}``). A route that needs more than its router adds a dependency from
+``service.deps`` to its decorator, e.g. ``dependencies=[AdminOrOwnerScope]``.
+"""
 
 from fastapi import APIRouter
 
+from service.auth.access import Access
+from service.deps import ADMIN_OWN, INGEST, PUBLIC, READ, READ_OWN
 from service.routes import (
     catalog,
     events,
@@ -9,19 +18,29 @@ from service.routes import (
     health,
     history,
     imports,
+    metrics,
     recommendations,
     sharing,
+    signin,
+    users,
     wrapped,
 )  # fmt: skip
 
-ROUTERS: tuple[APIRouter, ...] = (
-    health.router,     # GET /healthz, GET /readyz
-    events.router,     # POST /v1/events
-    feedback.router,   # POST /v1/feedback
-    catalog.router,    # GET /v1/items, GET /v1/artists
-    history.router,    # GET /v1/users/{user_id}/history
-    recommendations.router,  # GET /v1/users/{user_id}/recommendations, /v1/items/{item_id}/similar
-    imports.router,    # POST /v1/imports, GET /v1/imports/{job_id}
-    wrapped.router,    # GET /v1/users/{user_id}/wrapped[/{year}[/top-songs]]
-    sharing.router,    # .../wrapped/{year}/card.png|story|share, GET /share/{token}
+ROUTERS: tuple[tuple[APIRouter, Access], ...] = (
+    (health.router,    PUBLIC),    # GET /healthz, GET /readyz
+    (events.router,    INGEST),    # POST /v1/events
+    (feedback.router,  INGEST),    # POST /v1/feedback
+    (catalog.router,   READ),      # GET /v1/items, GET /v1/artists
+    (history.router,   READ_OWN),  # GET /v1/users/{user_id}/history
+    (recommendations.router, READ_OWN),  # GET /v1/users/{user_id}/recommendations,
+                                         # GET /v1/items/{item_id}/similar (key only)
+    (imports.router,   INGEST),    # POST /v1/imports, GET /v1/imports/{job_id}
+    (wrapped.router,   READ_OWN),  # GET /v1/users/{user_id}/wrapped[/{year}[/top-songs]]
+    (sharing.router,   READ_OWN),  # .../wrapped/{year}/card.png|story; POST|DELETE .../share
+                                   # (admin or the user)
+    (sharing.public,   PUBLIC),    # GET /share/{token}[/card.png], /static/wrapped/{name}
+    (users.router,     ADMIN_OWN), # POST .../tokens (admin), PUT .../privacy,
+                                   # GET .../export, DELETE /v1/users/{user_id}
+    (signin.router,    PUBLIC),    # GET|POST /signin, POST /signout
+    (metrics.router,   PUBLIC),    # GET /metrics
 )  # fmt: skip

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from pydantic import TypeAdapter
 
 from models.ingest import ingest_events
+from service import metrics
 from service.batch import parse_envelope, read_body, report, validate_items
 from service.deps import SettingsDep, StoreDep
 from service.openapi import json_body
@@ -63,4 +64,7 @@ async def post_events(request: Request, settings: SettingsDep, store: StoreDep) 
     records = [event.to_record() for _, event in valid]
     result = await run_in_threadpool(ingest_events, store.engine, store.resolver, records)
     status, out = report(result, rejected + late, [i for i, _ in valid], "events")
+    metrics.count_batch(
+        "events", accepted=out.accepted, duplicates=out.duplicates, rejected=len(out.rejected)
+    )
     return Response(out.model_dump_json(), status_code=status, media_type="application/json")

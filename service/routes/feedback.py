@@ -8,6 +8,7 @@ from fastapi.responses import Response
 from pydantic import TypeAdapter
 
 from models.ingest import ingest_feedback
+from service import metrics
 from service.batch import parse_envelope, read_body, report, validate_items
 from service.deps import SettingsDep, StoreDep
 from service.openapi import json_body
@@ -34,4 +35,7 @@ async def post_feedback(request: Request, settings: SettingsDep, store: StoreDep
     records = [fb.to_record() for _, fb in valid]
     result = await run_in_threadpool(ingest_feedback, store.engine, store.resolver, records)
     status, out = report(result, rejected, [i for i, _ in valid], "feedback")
+    metrics.count_batch(
+        "feedback", accepted=out.accepted, duplicates=out.duplicates, rejected=len(out.rejected)
+    )
     return Response(out.model_dump_json(), status_code=status, media_type="application/json")

@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 from models import shares
-from service.deps import SessionDep, SettingsDep
+from service.deps import AdminOrOwnerScope, SessionDep, SettingsDep
 from service.errors import NotFound
 from service.routes.wrapped import Tz, UserId, Year
 from service.schemas.sharing import ShareLinkPublic
@@ -35,6 +35,8 @@ from wrapped.window import Window
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["wrapped"])
+public = APIRouter(tags=["wrapped"])
+"""What a share link opens: no credential, by design; the token is the capability."""
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -152,6 +154,7 @@ def read_story(
     "/v1/users/{user_id}/wrapped/{year}/share", response_model=ShareLinkPublic,
     status_code=201, responses={200: {"description": "the live link there was already"},
                                 **REFUSALS},
+    dependencies=[AdminOrOwnerScope],
 )  # fmt: skip
 def create_share_link(
     request: Request,
@@ -174,7 +177,7 @@ def create_share_link(
 
 
 @router.delete("/v1/users/{user_id}/wrapped/{year}/share", status_code=204,
-               responses={404: REFUSALS[404]})  # fmt: skip
+               responses={404: REFUSALS[404]}, dependencies=[AdminOrOwnerScope])  # fmt: skip
 def revoke_share_link(session: SessionDep, user_id: UserId, year: Year) -> Response:
     """Revoke the listener's link for ``year``: it answers 404 from now on. Revoking when
     there is no live link changes nothing and is not an error."""
@@ -185,7 +188,7 @@ def revoke_share_link(session: SessionDep, user_id: UserId, year: Year) -> Respo
     return Response(status_code=204)
 
 
-@router.get("/share/{token}", response_class=HTMLResponse, responses={**HTML, **GONE})
+@public.get("/share/{token}", response_class=HTMLResponse, responses={**HTML, **GONE})
 def read_shared_story(
     request: Request, session: SessionDep, settings: SettingsDep, token: str
 ) -> HTMLResponse:
@@ -195,7 +198,7 @@ def read_shared_story(
     return HTMLResponse(page, headers={**PAGE, **SHARED})
 
 
-@router.get("/share/{token}/card.png", response_class=Response, responses={**PNG, **GONE})
+@public.get("/share/{token}/card.png", response_class=Response, responses={**PNG, **GONE})
 def read_shared_card(
     session: SessionDep, settings: SettingsDep, token: str, format: Format = CardFormat.story
 ) -> Response:
@@ -204,7 +207,7 @@ def read_shared_card(
     return _card(report, format, {**PRIVATE, **SHARED})
 
 
-@router.get("/static/wrapped/{name}", include_in_schema=False)
+@public.get("/static/wrapped/{name}", include_in_schema=False)
 def read_static(name: Annotated[str, Path(max_length=32)]) -> Response:
     if name not in STATIC_TYPES:
         raise NotFound(["path", "name"], "no such file")

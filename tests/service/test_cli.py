@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -96,8 +97,11 @@ def test_serve_migrates_a_new_database_and_answers(tmp_path: Path) -> None:
                 time.sleep(0.1)
         assert ready.status_code == 200
         assert ready.json()["status"] == "ready"
+        key = run("keys", "create", "--scope", "ingest", "--quiet", db=db, cwd=tmp_path)
+        assert re.fullmatch(r"enc_[A-Za-z0-9_-]{43}\n", key.stdout), key.stdout
         resp = httpx.post(
             f"http://127.0.0.1:{port}/v1/events",
+            headers={"Authorization": f"Bearer {key.stdout.strip()}"},
             json={
                 "events": [
                     {

@@ -116,7 +116,7 @@ def test_upload_over_the_limit_is_refused(db_url: str, tmp_path: Path) -> None:
         database_url=db_url, imports={"max_upload_bytes": 2048, "upload_dir": tmp_path}
     )
     store = Store.open(settings)
-    with LiveServer(settings, store) as live, httpx.Client(base_url=live.url) as client:
+    with LiveServer(settings, store) as live, live.client(live.headers("ingest")) as client:
         resp = upload(client, "spotify", [("big.json", b"[" + b" " * 4096 + b"]")])
     store.close()
     assert resp.status_code == 413

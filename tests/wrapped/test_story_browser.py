@@ -13,11 +13,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import pytest
 from PIL import Image
+from sqlalchemy import select
 
+from models.api_keys import ApiKey
 from service.settings import Settings
 from tests.conftest import LiveServer
 from tests.wrapped.years import (
@@ -51,6 +54,9 @@ class Live:
     cards: str
     tz: str
     report: Report
+    headers: dict[str, str]
+    signin: str
+    """Signs the browser in (an admin key's session) and opens the story."""
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +74,16 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         settings = Settings(database_url=str(store.engine.url), _env_file=None)
         with LiveServer(settings, store) as server:
             base = f"{server.url}/v1/users/{user}/wrapped/{REAL_YEAR}"
-            yield Live(server.url, f"{base}/story?tz={tz}", f"{base}/card.png", tz, report)
+            story = f"{base}/story?tz={tz}"
+            key = server.key("admin")
+            with store.sessions() as session:
+                key_id = session.scalars(select(ApiKey.id).where(ApiKey.prefix == key[:12])).one()
+            session_token, _ = server.app.state.gate.signer.mint("key", str(key_id))
+            signin = f"{server.url}/signin?" + urlencode(
+                {"token": session_token, "next": story.removeprefix(server.url)}
+            )
+            headers = {"Authorization": f"Bearer {key}"}
+            yield Live(server.url, story, f"{base}/card.png", tz, report, headers, signin)
 
 
 def artifacts() -> Path:
@@ -81,7 +96,9 @@ def test_cards_of_the_year(live: Live) -> None:
     hostile = f"{live.url}/v1/users/mallory/wrapped/2024/card.png"
     for fmt in CardFormat:
         for name, url, tz in (("card", live.cards, live.tz), ("hostile-card", hostile, "UTC")):
-            r = httpx.get(url, params={"format": fmt.value, "tz": tz}, timeout=30)
+            r = httpx.get(
+                url, params={"format": fmt.value, "tz": tz}, headers=live.headers, timeout=30
+            )
             assert r.status_code == 200, r.text
             path = folder / f"{name}-{fmt.value}.png"
             path.write_bytes(r.content)
@@ -160,7 +177,8 @@ def test_story_in_a_browser(live: Live, tmp_path: Path) -> None:
         cdp("Emulation.setEmulatedMedia",
             features=[{"name": "prefers-reduced-motion", "value": "reduce"}])  # fmt: skip
         cdp("Browser.setDownloadBehavior", behavior="deny")
-        driver.get(live.story)
+        driver.get(live.signin)  # sets the session cookie and goes on to the story
+        assert driver.current_url.split("#")[0] == live.story
         assert driver.title == f"Wrapped {live.report.window.label}"
 
         # Forward with the arrow key, every slide checked and photographed.

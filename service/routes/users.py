@@ -23,6 +23,8 @@ from service.schemas.users import PrivacyPublic, PrivacyUpdate, TokenCreate, Use
 router = APIRouter(prefix="/v1/users", tags=["users"])
 
 UNKNOWN = "unknown user"
+JSON_OPTS = orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS
+"""Table and column names are ``str`` subclasses, which orjson takes only with this."""
 
 
 def forget(request: Request, user_id: str) -> None:
@@ -103,7 +105,7 @@ def export_user(
     name = f"encore-export-{''.join(c if c.isalnum() else '_' for c in user_id)[:64]}"
     if format == "json":
         return Response(
-            orjson.dumps(data, option=orjson.OPT_INDENT_2), media_type="application/json",
+            orjson.dumps(data, option=JSON_OPTS), media_type="application/json",
             headers={"content-disposition": f'attachment; filename="{name}.json"'},
         )  # fmt: skip
     return Response(
@@ -115,10 +117,10 @@ def export_user(
 def _zip(data: dict[str, Any]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
-        out.writestr("user.json", orjson.dumps(data["user"], option=orjson.OPT_INDENT_2))
-        out.writestr("items.json", orjson.dumps(data["items"], option=orjson.OPT_INDENT_2))
+        out.writestr("user.json", orjson.dumps(data["user"], option=JSON_OPTS))
+        out.writestr("items.json", orjson.dumps(data["items"], option=JSON_OPTS))
         for table, rows in data["tables"].items():
-            out.writestr(f"{table}.json", orjson.dumps(rows, option=orjson.OPT_INDENT_2))
+            out.writestr(f"{table}.json", orjson.dumps(rows, option=JSON_OPTS))
     return buffer.getvalue()
 
 

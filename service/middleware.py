@@ -55,22 +55,15 @@ class RequestContext:
         token = request_id.set(rid)
         started = time.perf_counter()
         status = 500
+        recorded = False
 
-        async def send_with_id(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                headers = list(message.get("headers", ()))
-                headers.append((b"x-request-id", rid.encode()))
-                if _is_html(headers):
-                    present = {k.lower() for k, _ in headers}
-                    headers.extend(h for h in PAGE_HEADERS if h[0] not in present)
-                message = {**message, "headers": headers}
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
+        def record() -> None:
+            """Count and log the request once, as its last byte goes out (so the line is
+            written before the client can send its next request) or when it fails."""
+            nonlocal recorded
+            if recorded:
+                return
+            recorded = True
             elapsed = time.perf_counter() - started
             route = scope.get("route")
             template = getattr(route, "path_format", None) or getattr(route, "path", "unmatched")
@@ -86,6 +79,25 @@ class RequestContext:
                         "caller": _caller(scope),
                     }},
                 )  # fmt: skip
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                record()
+            elif message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", ()))
+                headers.append((b"x-request-id", rid.encode()))
+                if _is_html(headers):
+                    present = {k.lower() for k, _ in headers}
+                    headers.extend(h for h in PAGE_HEADERS if h[0] not in present)
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            record()
             request_id.reset(token)
 
 

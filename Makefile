@@ -44,6 +44,8 @@ demo: install
 	$(BIN)/encore data sample
 	$(BIN)/encore retrain --model encore --promote auto
 	@echo "Encore on http://$(HOST):$(PORT)  (API docs at /docs)"
+	@echo "admin API key (send as Authorization: Bearer ...): $$($(BIN)/encore keys create --scope admin --name demo --quiet)"
+	@echo "a listener's Wrapped, signed in: $$($(BIN)/encore users token synth-000001 --base-url http://$(HOST):$(PORT) --next /v1/users/synth-000001/wrapped/2025/story)"
 	$(BIN)/encore serve --host $(HOST) --port $(PORT)
 
 serve: install

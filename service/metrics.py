@@ -12,6 +12,7 @@ server's retrain histogram too.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -42,6 +43,22 @@ RETRAIN_SECONDS = Histogram(
     "encore_retrain_duration_seconds", "Time a retrain took, from reading to recording",
     buckets=(1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600),
 )  # fmt: skip
+
+
+_series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+
+def request_series(method: str, route: str, status: int) -> tuple[Any, Any]:
+    """The request counter and latency histogram children for these labels, looked up
+    once: ``labels()`` takes a lock and builds a key each time (a few us a request)."""
+    key = (method, route, status)
+    found = _series.get(key)
+    if found is None:
+        found = _series[key] = (
+            REQUESTS.labels(method, route, str(status)),
+            LATENCY.labels(method, route),
+        )
+    return found
 
 
 def count_batch(kind: str, *, accepted: int, duplicates: int, rejected: int) -> None:

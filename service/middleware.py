@@ -9,9 +9,9 @@ dict look-up and a wrapped ``send``.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
-import uuid
 from collections.abc import Mapping
 from contextvars import ContextVar
 
@@ -51,7 +51,7 @@ class RequestContext:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        rid = _incoming_id(scope) or uuid.uuid4().hex
+        rid = _incoming_id(scope) or os.urandom(16).hex()  # uuid4().hex costs 4x more
         token = request_id.set(rid)
         started = time.perf_counter()
         status = 500
@@ -68,8 +68,9 @@ class RequestContext:
             route = scope.get("route")
             template = getattr(route, "path_format", None) or getattr(route, "path", "unmatched")
             method = scope["method"]
-            metrics.REQUESTS.labels(method, template, str(status)).inc()
-            metrics.LATENCY.labels(method, template).observe(elapsed)
+            count, latency = metrics.request_series(method, str(template), status)
+            count.inc()
+            latency.observe(elapsed)
             if log.isEnabledFor(logging.INFO):
                 log.info(
                     "request",

@@ -74,7 +74,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     for router, access in ROUTERS:
         app.include_router(router, dependencies=[Depends(access)] if access.scope else None)
     errors.install(app)
-    openapi.install(app)
+    openapi.install(app, ROUTERS)
     install_middleware(app, settings)
     return app
 

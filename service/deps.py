@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from models.api_keys import Scope
-from service.auth.access import Access, Principal
+from service.auth.access import Access, Principal, require_self
 from service.model_holder import ModelHolder, Served
 from service.settings import Settings
 from service.store import Store
@@ -55,12 +55,16 @@ READ_OWN = Access(Scope.read, owner=True)
 INGEST = Access(Scope.ingest)
 ADMIN = Access(Scope.admin)
 ADMIN_OWN = Access(Scope.admin, owner=True)
+INGEST_ANY_USER = Access(Scope.ingest, any_user=True)
+"""An ``ingest`` key, or any listener's own token or session acting for themselves (an
+upload page): the route takes the user from ``PrincipalDep`` or calls ``require_self``."""
 
 ReadScope = Depends(READ)
 IngestScope = Depends(INGEST)
 AdminScope = Depends(ADMIN)
 ReadOrOwnerScope = Depends(READ_OWN)
 AdminOrOwnerScope = Depends(ADMIN_OWN)
+IngestOrAnyUserScope = Depends(INGEST_ANY_USER)
 
 
 def get_principal(request: Request) -> Principal | None:
@@ -70,3 +74,5 @@ def get_principal(request: Request) -> Principal | None:
 
 
 PrincipalDep = Annotated[Principal | None, Depends(get_principal)]
+
+__all__ = ["require_self"]  # re-exported for routes that act for the caller

@@ -8,6 +8,9 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 
+from service.auth import openapi as auth_openapi
+from service.auth.access import Access
+
 REF = "#/components/schemas/{model}"
 
 
@@ -17,8 +20,9 @@ def json_body(model: type[BaseModel]) -> dict[str, Any]:
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
 
 
-def install(app: FastAPI) -> None:
-    """Build the schema once, hoisting the ``$defs`` of hand-documented bodies into components."""
+def install(app: FastAPI, routers: tuple[tuple[Any, Access], ...] = ()) -> None:
+    """Build the schema once, hoisting the ``$defs`` of hand-documented bodies into components
+    and documenting the access ``routers`` (the ROUTERS table) need."""
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
@@ -35,6 +39,7 @@ def install(app: FastAPI) -> None:
                     title = body["schema"]["title"]
                     components[title] = body["schema"]
                     body["schema"] = {"$ref": REF.format(model=title)}
+        auth_openapi.document(schema, routers)
         app.openapi_schema = schema
         return schema
 

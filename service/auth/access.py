@@ -126,9 +126,13 @@ def _forbidden(msg: str, scope: Scope, principal: Principal) -> ApiError:
 class Access:
     """A dependency requiring ``scope`` (``None``: public); see the module docstring."""
 
-    def __init__(self, scope: Scope | None, *, owner: bool = False) -> None:
+    def __init__(self, scope: Scope | None, *, owner: bool = False, any_user: bool = False) -> None:
         self.scope = scope
         self.owner = owner
+        self.any_user = any_user
+        """Any listener's token passes, for routes with no ``{user_id}`` that act for the
+        caller (an upload page); the route must then use ``principal.user`` as the user,
+        or check a user it is given with :func:`require_self`."""
 
     def __repr__(self) -> str:
         scope = self.scope.value if self.scope else "public"
@@ -188,12 +192,22 @@ class Access:
                     self.scope, principal,
                 )  # fmt: skip
             return
-        if self.owner and request.path_params.get("user_id") == principal.user:
+        if self.any_user or (self.owner and request.path_params.get("user_id") == principal.user):
             return
         raise _forbidden(
             "a user token opens only its own user's data; this endpoint needs "
             f"an API key with the {self.scope.value} scope",
             self.scope, principal,
+        )  # fmt: skip
+
+
+def require_self(principal: Principal | None, user_id: str) -> None:
+    """Refuse (403) a listener's token acting for another listener, on routes that take the
+    user from a form or body rather than the path (see ``Access.any_user``)."""
+    if principal is not None and principal.user is not None and principal.user != user_id:
+        raise ApiError(
+            403, ["body", "user_id"], "a user token acts only for its own user",
+            "insufficient_scope",
         )  # fmt: skip
 
 

@@ -145,3 +145,35 @@ def test_html_pages_carry_security_headers(browser: httpx.Client) -> None:
         assert got.headers["referrer-policy"] == "no-referrer"
     api = browser.get("/healthz")
     assert "content-security-policy" not in api.headers
+
+
+def test_an_upload_style_page_lets_any_listener_act_only_for_themselves(
+    live: LiveServer,
+) -> None:
+    """``Access(any_user=True)`` with ``require_self``, on a request of the shape such a
+    page gets (no ``{user_id}`` in the path)."""
+    import asyncio
+
+    from starlette.requests import Request
+
+    from service.auth.access import Principal
+    from service.deps import INGEST_ANY_USER, require_self
+    from service.errors import ApiError
+
+    def call(headers: dict[str, str]) -> Principal | None:
+        scope = {"type": "http", "method": "GET", "path": "/upload", "query_string": b"",
+                 "headers": [(k.encode(), v.encode()) for k, v in headers.items()],
+                 "app": live.app, "path_params": {}}  # fmt: skip
+        return asyncio.run(INGEST_ANY_USER(Request(scope)))
+
+    alice = call({"authorization": f"Bearer {live.user_token('alice')}"})
+    assert alice is not None and alice.user == "alice"
+    require_self(alice, "alice")
+    with pytest.raises(ApiError) as refused:
+        require_self(alice, "bob")
+    assert refused.value.status == 403
+    service = call({"authorization": f"Bearer {live.key('ingest')}"})
+    require_self(service, "bob")  # a key acts for anyone
+    with pytest.raises(ApiError) as wrong:
+        call({"authorization": f"Bearer {live.key('read')}"})
+    assert wrong.value.status == 403

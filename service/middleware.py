@@ -38,6 +38,13 @@ PAGE_HEADERS: tuple[tuple[bytes, bytes], ...] = (
 )  # fmt: skip
 """Given to every HTML response that did not set its own (the story sets a stricter CSP)."""
 
+DOCS_CSP = (
+    b"content-security-policy",
+    b"default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    b"img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+)
+"""Swagger UI at ``/docs`` starts itself with an inline script."""
+
 
 class RequestContext:
     """Reads ``X-Request-ID`` (or makes one), returns it on the response, logs one JSON
@@ -91,6 +98,9 @@ class RequestContext:
                 headers.append((b"x-request-id", rid.encode()))
                 if _is_html(headers):
                     present = {k.lower() for k, _ in headers}
+                    if scope["path"].startswith("/docs"):
+                        present.add(DOCS_CSP[0])
+                        headers.append(DOCS_CSP)
                     headers.extend(h for h in PAGE_HEADERS if h[0] not in present)
                 message = {**message, "headers": headers}
             await send(message)

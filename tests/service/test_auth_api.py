@@ -5,6 +5,7 @@ naming the scope; a listener's token opens their own data and nobody else's."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 
 import httpx
@@ -12,7 +13,7 @@ import pytest
 from fastapi.routing import APIRoute
 from sqlalchemy import select
 
-from models.api_keys import ApiKey, Scope, hash_key
+from models.api_keys import ApiKey, Scope, hash_key, revoke_key
 from service.auth.access import Access
 from service.routes import ROUTERS
 from service.settings import Settings
@@ -106,7 +107,15 @@ def test_each_scope_opens_its_own_endpoints(
     assert client.get("/v1/users/alice/history").json()["data"][0]["item"]["title"] == "Track 1"
 
 
-def test_a_bad_or_revoked_key_is_401(live: LiveServer, settings: Settings) -> None:
+def test_a_bad_or_revoked_key_is_401(settings: Settings, store: Store) -> None:
+    quick = settings.model_copy(
+        update={"auth": settings.auth.model_copy(update={"key_cache_seconds": 0.2})}
+    )
+    with LiveServer(quick, store) as live:
+        revoked_within_the_ttl(live, quick)
+
+
+def revoked_within_the_ttl(live: LiveServer, settings: Settings) -> None:
     key = live.key("read")
     with live.client({"Authorization": f"Bearer {key}x"}) as bad:
         assert bad.get("/v1/items").json()["detail"][0]["msg"] == "invalid or revoked API key"
@@ -117,11 +126,8 @@ def test_a_bad_or_revoked_key_is_401(live: LiveServer, settings: Settings) -> No
         with live.store.sessions() as session:
             row = session.scalars(select(ApiKey).where(ApiKey.key_hash == hash_key(key))).one()
             assert row.prefix == key[:12] and key not in (row.key_hash, row.prefix)
-            from models.api_keys import revoke_key
-
             assert revoke_key(session, key_id=row.id)
-        live.app.state.gate.keys._ttl = 0  # the next look-up asks the store
-        live.app.state.gate.keys._entries.clear()
+        time.sleep(settings.auth.key_cache_seconds)  # revocation is honoured within the TTL
         got = good.get("/v1/items")
     assert got.status_code == 401
     assert got.json()["detail"][0]["msg"] == "invalid or revoked API key"

@@ -14,6 +14,7 @@ import typer
 import uvicorn
 
 from models.migrate import current_revision, head_revision, upgrade
+from service.auth.tokens import load_secret
 from service.cli.app import app, fail, load_settings, open_store
 from service.logs import log_config
 from service.metrics import MULTIPROC_ENV
@@ -39,6 +40,11 @@ def serve(
                 f"database schema is at {revision}, this Encore expects {head_revision()}: "
                 "run `encore db upgrade`"
             )
+    if settings.auth.enabled:
+        try:  # made here, once, before any worker starts: they all read the same file
+            load_secret(settings.auth)
+        except (OSError, ValueError) as exc:
+            raise fail(f"ENCORE_AUTH__SECRET is unset and {exc}") from None
     if settings.workers > 1:
         _metrics_dir()
     uvicorn.run(

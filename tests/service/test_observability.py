@@ -19,6 +19,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from service.logs import JsonFormatter
+from service.settings import ModelSettings, Settings
+from service.store import Store
 from tests.conftest import free_port
 from tests.service.test_cli import ENCORE, run
 from tests.utils.factories import event
@@ -34,6 +36,12 @@ def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
 
 def value(text: str, name: str, **labels: str) -> float:
     return samples(text).get((name, tuple(sorted(labels.items()))), 0.0)
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path) -> Settings:
+    models = ModelSettings(dir=tmp_path / "models", reload_seconds=0)
+    return Settings(database_url=db_url, models=models, _env_file=None)
 
 
 @pytest.fixture
@@ -138,3 +146,16 @@ def test_two_workers_share_metrics_log_json_and_stop_cleanly(db_url: str, tmp_pa
     logged = [orjson.loads(line) for line in out.splitlines() if line.startswith("{")]
     access = [line for line in logged if line["logger"] == "encore.access"]
     assert len(access) >= 20 and all(re.fullmatch(r"[0-9a-f]{32}", a["request_id"]) for a in access)
+
+
+def test_a_retrain_is_timed(store: Store, settings: Settings, client: httpx.Client) -> None:
+    from service import metrics
+    from service.retraining import model_params, retrain
+
+    client.post("/v1/events", json={"events": [event(i, user_id=f"u{i % 5}") for i in range(40)]})
+    before = next(iter(metrics.RETRAIN_SECONDS.collect())).samples
+    count = {s.name: s.value for s in before}["encore_retrain_duration_seconds_count"]
+    retrain(store, settings, model_params("als"), evaluate=False, promote="never")
+    after = {s.name: s.value for s in next(iter(metrics.RETRAIN_SECONDS.collect())).samples}
+    assert after["encore_retrain_duration_seconds_count"] == count + 1
+    assert after["encore_retrain_duration_seconds_sum"] > 0

@@ -18,6 +18,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -172,6 +173,18 @@ class LiveServer:
         """An end-user token for ``user_id``, signed as the server signs them."""
         token, _expires = self.app.state.gate.signer.mint("user", user_id, ttl_seconds=ttl_seconds)
         return str(token)
+
+    def signin_url(self, next_page: str, *, user: str | None = None, scope: str = "admin") -> str:
+        """A link that signs a browser in and opens ``next_page``: as listener ``user``, or
+        else with a session of a new key with ``scope`` (operators' pages)."""
+        signer = self.app.state.gate.signer
+        if user is not None:
+            token, _ = signer.mint("user", user)
+        else:
+            with self.store.sessions() as session:
+                row, _key = create_key(session, scopes=[Scope(scope)], name="test")
+            token, _ = signer.mint("key", str(row.id))
+        return f"{self.url}/signin?{urlencode({'token': token, 'next': next_page})}"
 
     def headers(self, *scopes: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.key(*scopes)}"}

@@ -13,14 +13,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 import httpx
 import pytest
 from PIL import Image
-from sqlalchemy import select
 
-from models.api_keys import ApiKey
 from service.settings import Settings
 from tests.conftest import LiveServer
 from tests.wrapped.years import (
@@ -75,14 +72,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         with LiveServer(settings, store) as server:
             base = f"{server.url}/v1/users/{user}/wrapped/{REAL_YEAR}"
             story = f"{base}/story?tz={tz}"
-            key = server.key("admin")
-            with store.sessions() as session:
-                key_id = session.scalars(select(ApiKey.id).where(ApiKey.prefix == key[:12])).one()
-            session_token, _ = server.app.state.gate.signer.mint("key", str(key_id))
-            signin = f"{server.url}/signin?" + urlencode(
-                {"token": session_token, "next": story.removeprefix(server.url)}
-            )
-            headers = {"Authorization": f"Bearer {key}"}
+            signin = server.signin_url(story.removeprefix(server.url), scope="read")
+            headers = server.headers("read")
             yield Live(server.url, story, f"{base}/card.png", tz, report, headers, signin)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import tempfile
 from datetime import UTC, datetime
 from functools import lru_cache
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Literal
 
@@ -63,6 +64,47 @@ class ModelSettings(BaseModel):
     reload_seconds: float = Field(30.0, ge=0, description="least time between active checks")
 
 
+class ServeSettings(BaseModel):
+    """How ``encore serve`` behaves in production, behind a proxy or a load balancer.
+
+    Keep-alive should outlast the idle timeout of whatever sits in front (nginx keeps
+    upstream connections 60 s by default): otherwise the server closes a connection the
+    proxy is about to reuse, and a request fails with a 502. The graceful-shutdown
+    timeout bounds how long a stopping worker waits for requests in flight; keep it
+    below the orchestrator's kill deadline (compose's ``stop_grace_period``).
+    """
+
+    keep_alive_seconds: int = Field(5, ge=1, le=3600, description="idle keep-alive")
+    graceful_shutdown_seconds: int = Field(25, ge=0, le=3600, description="drain on stop")
+    proxy_headers: bool = Field(True, description="trust X-Forwarded-For/-Proto")
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1", description="comma-separated IPs or networks whose X-Forwarded-* count; *"
+    )
+    root_path: str = Field("", description="path prefix a proxy strips, e.g. /encore")
+    limit_concurrency: int | None = Field(None, ge=1, description="503 beyond this many")
+    backlog: int = Field(2048, ge=1, description="pending TCP connections")
+    access_log: bool = True
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for part in (p.strip() for p in value.split(",")):
+            if part == "*":
+                continue
+            try:
+                ip_network(part, strict=False)
+            except ValueError:
+                raise ValueError(f"{part!r} is neither an IP address, a network nor *") from None
+        return value
+
+    @field_validator("root_path")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        if value and (not value.startswith("/") or value.endswith("/")):
+            raise ValueError("a root path starts with / and does not end with one, e.g. /encore")
+        return value
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="ENCORE_",
@@ -81,6 +123,7 @@ class Settings(BaseSettings):
     imports: ImportSettings = ImportSettings()
     wrapped: WrappedSettings = WrappedSettings()
     models: ModelSettings = ModelSettings()
+    serve: ServeSettings = ServeSettings()
 
     @field_validator("database_url")
     @classmethod

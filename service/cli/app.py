@@ -71,6 +71,7 @@ import service.cli.db_cmds  # noqa: E402
 import service.cli.evaluate_cmd  # noqa: E402
 import service.cli.export_cmd  # noqa: E402
 import service.cli.import_cmds  # noqa: E402
+import service.cli.openapi_cmd  # noqa: E402
 import service.cli.retrain_cmds  # noqa: E402
 import service.cli.serve_cmd  # noqa: E402
 import service.cli.wrapped_cmds  # noqa: E402,F401

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -194,3 +195,35 @@ def test_retrain_loop_is_valid_shell_running_a_real_command() -> None:
         assert flag in help_text, flag
     once = compose()["services"]["retrain-once"]["command"]
     assert once == argv[1:]
+
+
+SYSTEMD = ROOT / "docs" / "systemd"
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze missing")
+def test_systemd_units_verify_clean(tmp_path: Path) -> None:
+    """docs/systemd/*: what docs/operations.md tells people to install. The paths are pointed
+    at this checkout (verify insists the program and the environment file exist)."""
+    env_file = tmp_path / "encore.env"
+    env_file.write_text("ENCORE_DATABASE_URL=sqlite:////var/lib/encore/encore.db\n")
+    units = []
+    for unit in sorted(SYSTEMD.iterdir()):
+        text = unit.read_text().replace("/opt/encore/bin/encore", str(BIN / "encore"))
+        target = tmp_path / unit.name
+        target.write_text(text.replace("/etc/encore/encore.env", str(env_file)))
+        units.append(str(target))
+    assert {Path(u).name for u in units} >= {
+        "encore-api.service", "encore-retrain.service", "encore-retrain.timer"
+    }  # fmt: skip
+    out = subprocess.run(["systemd-analyze", "verify", *units], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stderr == "", out.stderr
+
+
+def test_systemd_retrain_runs_the_same_command_as_compose() -> None:
+    unit = (SYSTEMD / "encore-retrain.service").read_text()
+    (line,) = [line for line in unit.splitlines() if line.startswith("ExecStart=")]
+    argv = shlex.split(line.removeprefix("ExecStart="))
+    assert argv[0] == "/opt/encore/bin/encore"
+    assert argv[1:] == compose()["services"]["retrain-once"]["command"]
+    timer = (SYSTEMD / "encore-retrain.timer").read_text()
+    assert "Unit=encore-retrain.service" in timer and "Persistent=true" in timer

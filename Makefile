@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export OPENBLAS_NUM_THREADS := 1
 
-.PHONY: install browser demo serve retrain test lint pytest bench clean
+.PHONY: install browser demo serve retrain test lint pytest bench clean docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,10 @@ test: lint pytest
 
 bench: install
 	$(BIN)/python bench/ingest.py
+
+# The API reference is generated from the app's OpenAPI schema (a test fails while it is stale).
+docs: install
+	$(BIN)/encore openapi --markdown > docs/api.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache encore.db encore.db-wal encore.db-shm artifacts

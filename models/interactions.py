@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -60,8 +61,19 @@ def _chunks(engine: Engine, stmt: Executable, chunk_rows: int) -> Iterator[list[
             yield list(zip(*part, strict=True))
 
 
-def stream_plays(engine: Engine, *, chunk_rows: int = CHUNK_ROWS) -> Iterator[PlayColumns]:
-    """Every play that may be used for personalisation, ``chunk_rows`` at a time."""
+def stream_plays(
+    engine: Engine,
+    *,
+    chunk_rows: int = CHUNK_ROWS,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    by_pair: bool = False,
+) -> Iterator[PlayColumns]:
+    """Every play that may be used for personalisation, ``chunk_rows`` at a time.
+
+    ``since``/``until`` keep plays that started in ``[since, until)``; ``by_pair`` orders
+    them by user and item, so a reader can total each pair without holding them all.
+    """
     e = ListeningEvent
     stmt = (
         select(
@@ -77,6 +89,12 @@ def stream_plays(engine: Engine, *, chunk_rows: int = CHUNK_ROWS) -> Iterator[Pl
         .join(User, User.id == e.user_id)
         .where(e.private == false(), User.opt_out_personalization == false())
     )
+    if since is not None:
+        stmt = stmt.where(e.ts >= since)
+    if until is not None:
+        stmt = stmt.where(e.ts < until)
+    if by_pair:
+        stmt = stmt.order_by(e.user_id, e.item_id)
     for cols in _chunks(engine, stmt, chunk_rows):
         yield PlayColumns(
             user_id=np.asarray(cols[0], dtype=np.int64),
@@ -106,3 +124,10 @@ def stream_feedback(engine: Engine, *, chunk_rows: int = CHUNK_ROWS) -> Iterator
             ts=np.asarray(cols[3], dtype=np.int64) / 1e6,
             kind=np.array([FEEDBACK_CODES[FeedbackKind(k)] for k in cols[4]], dtype=np.int8),
         )
+
+
+def external_user_ids(engine: Engine, first: int, last: int) -> dict[int, str]:
+    """Users' external ids by store id, for the ids in ``[first, last]``."""
+    stmt = select(User.id, User.external_id).where(User.id.between(first, last))
+    with engine.connect() as conn:
+        return {int(uid): str(ext) for uid, ext in conn.execute(stmt)}

@@ -36,9 +36,10 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(out, default=str).decode()
 
 
-def log_config(level: str, fmt: str) -> dict[str, Any]:
+def log_config(level: str, fmt: str, *, access: bool = True) -> dict[str, Any]:
     """A ``logging.config.dictConfig`` for the server (uvicorn's own loggers included);
-    uvicorn's access log is off, :class:`service.middleware.RequestContext` writes one."""
+    uvicorn's access log is off, :class:`service.middleware.RequestContext` writes one
+    (``access=False`` silences it)."""
     formatter = (
         {"()": "service.logs.JsonFormatter"}
         if fmt == "json"
@@ -61,5 +62,6 @@ def log_config(level: str, fmt: str) -> dict[str, Any]:
             "uvicorn.error": {"handlers": [], "propagate": True},
             "uvicorn.access": {"handlers": [], "propagate": False, "level": "WARNING"},
             "alembic": {"level": "WARNING"},
+            "encore.access": {"level": level.upper() if access else "WARNING"},
         },
     }

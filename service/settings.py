@@ -10,6 +10,7 @@ from __future__ import annotations
 import tempfile
 from datetime import UTC, datetime
 from functools import lru_cache
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Literal
 
@@ -100,7 +101,6 @@ class HttpSettings(BaseModel):
         default_factory=list, description="origins allowed to call the API; none: CORS off"
     )
     log_format: Literal["json", "text"] = "json"
-    graceful_shutdown_seconds: float = Field(10.0, ge=0)
 
 
 class RetentionSettings(BaseModel):
@@ -127,6 +127,54 @@ class _DotEnvAuthSwitch(_AuthSwitch, DotEnvSettingsSource):
     pass
 
 
+class ServeSettings(BaseModel):
+    """How ``encore serve`` behaves in production, behind a proxy or a load balancer.
+
+    Keep-alive should outlast the idle timeout of whatever sits in front (nginx keeps
+    upstream connections 60 s by default): otherwise the server closes a connection the
+    proxy is about to reuse, and a request fails with a 502. The graceful-shutdown
+    timeout bounds how long a stopping worker waits for requests in flight; keep it
+    below the orchestrator's kill deadline (compose's ``stop_grace_period``).
+    """
+
+    keep_alive_seconds: int = Field(5, ge=1, le=3600, description="idle keep-alive")
+    graceful_shutdown_seconds: int = Field(25, ge=0, le=3600, description="drain on stop")
+    proxy_headers: bool = Field(True, description="trust X-Forwarded-For/-Proto")
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1", description="comma-separated IPs or networks whose X-Forwarded-* count; *"
+    )
+    root_path: str = Field("", description="path prefix a proxy strips, e.g. /encore")
+    limit_concurrency: int | None = Field(None, ge=1, description="503 beyond this many")
+    backlog: int = Field(2048, ge=1, description="pending TCP connections")
+    worker_healthcheck_seconds: int = Field(
+        60,
+        ge=1,
+        le=3600,
+        description="a worker must start and answer the supervisor's pings"
+        " within this; uvicorn's 5 s default kills workers still importing on a busy machine",
+    )
+    access_log: bool = True
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for part in (p.strip() for p in value.split(",")):
+            if part == "*":
+                continue
+            try:
+                ip_network(part, strict=False)
+            except ValueError:
+                raise ValueError(f"{part!r} is neither an IP address, a network nor *") from None
+        return value
+
+    @field_validator("root_path")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        if value and (not value.startswith("/") or value.endswith("/")):
+            raise ValueError("a root path starts with / and does not end with one, e.g. /encore")
+        return value
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="ENCORE_",
@@ -148,6 +196,7 @@ class Settings(BaseSettings):
     auth: AuthSettings = AuthSettings()
     http: HttpSettings = HttpSettings()
     retention: RetentionSettings = RetentionSettings()
+    serve: ServeSettings = ServeSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -8,7 +8,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import uvicorn
@@ -16,8 +16,8 @@ import uvicorn
 from models.migrate import current_revision, head_revision, upgrade
 from service.auth.tokens import load_secret
 from service.cli.app import app, fail, load_settings, open_store
-from service.logs import log_config
 from service.metrics import MULTIPROC_ENV
+from service.server import uvicorn_options
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +27,49 @@ def serve(
     host: Annotated[str | None, typer.Option(help="address to bind [ENCORE_HOST]")] = None,
     port: Annotated[int | None, typer.Option(help="port [ENCORE_PORT]")] = None,
     workers: Annotated[int | None, typer.Option(help="worker processes [ENCORE_WORKERS]")] = None,
+    keep_alive: Annotated[
+        int | None,
+        typer.Option(
+            help="seconds an idle connection stays open [ENCORE_SERVE__KEEP_ALIVE_SECONDS]"
+        ),
+    ] = None,
+    graceful_timeout: Annotated[
+        int | None,
+        typer.Option(
+            help="seconds a stopping worker drains requests"
+            " [ENCORE_SERVE__GRACEFUL_SHUTDOWN_SECONDS]"
+        ),
+    ] = None,
+    proxy_headers: Annotated[
+        bool | None,
+        typer.Option(
+            "--proxy-headers/--no-proxy-headers",
+            help="trust X-Forwarded-For/-Proto from --forwarded-allow-ips"
+            " [ENCORE_SERVE__PROXY_HEADERS]",
+            show_default=False,
+        ),
+    ] = None,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(
+            help="proxies to trust: IPs, networks or * [ENCORE_SERVE__FORWARDED_ALLOW_IPS]"
+        ),
+    ] = None,
+    root_path: Annotated[
+        str | None,
+        typer.Option(help="prefix a proxy strips, e.g. /encore [ENCORE_SERVE__ROOT_PATH]"),
+    ] = None,
 ) -> None:
     """Run the API (uvicorn with uvloop and httptools); migrates a new, empty database first."""
-    settings = load_settings(host=host, port=port, workers=workers)
+    serve_overrides: dict[str, Any] = {
+        "keep_alive_seconds": keep_alive,
+        "graceful_shutdown_seconds": graceful_timeout,
+        "proxy_headers": proxy_headers,
+        "forwarded_allow_ips": forwarded_allow_ips,
+        "root_path": root_path,
+    }
+    serve_overrides = {k: v for k, v in serve_overrides.items() if v is not None}
+    settings = load_settings(host=host, port=port, workers=workers, serve=serve_overrides or None)
     with open_store(settings) as store:
         revision = current_revision(store.engine)
         if revision is None:
@@ -47,20 +87,7 @@ def serve(
             raise fail(f"ENCORE_AUTH__SECRET is unset and {exc}") from None
     if settings.workers > 1:
         _metrics_dir()
-    uvicorn.run(
-        "service.app:create_app",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        loop="uvloop",
-        http="httptools",
-        log_level=settings.log_level,
-        log_config=log_config(settings.log_level, settings.http.log_format),
-        access_log=False,
-        timeout_graceful_shutdown=int(settings.http.graceful_shutdown_seconds) or None,
-        env_file=None,
-    )
+    uvicorn.run("service.app:create_app", factory=True, **uvicorn_options(settings))
 
 
 def _metrics_dir() -> None:

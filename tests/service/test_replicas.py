@@ -41,8 +41,8 @@ def replicas(settings: Settings, store: Store) -> Iterator[tuple[httpx.Client, h
         with (
             LiveServer(settings, store) as a,
             LiveServer(settings, second) as b,
-            httpx.Client(base_url=a.url, timeout=30) as http_a,
-            httpx.Client(base_url=b.url, timeout=30) as http_b,
+            a.client(a.headers("admin")) as http_a,
+            b.client(b.headers("admin")) as http_b,
         ):
             yield http_a, http_b
     finally:

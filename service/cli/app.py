@@ -72,4 +72,5 @@ import service.cli.evaluate_cmd  # noqa: E402
 import service.cli.import_cmds  # noqa: E402
 import service.cli.retrain_cmds  # noqa: E402
 import service.cli.serve_cmd  # noqa: E402
+import service.cli.tune_cmd  # noqa: E402
 import service.cli.wrapped_cmds  # noqa: E402,F401

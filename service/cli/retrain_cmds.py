@@ -85,14 +85,16 @@ def _summary(outcome: Outcome, promote: str, source: str) -> None:
         f"non-zeros from {t.window.events:,} events, {_when(t.window.since)} to "
         f"{_when(t.window.until)}",
         highlight=False,
+        soft_wrap=True,
     )
     total = sum(outcome.seconds.values())
     console.print(
         "time: " + ", ".join(f"{phase} {s:.1f} s" for phase, s in outcome.seconds.items())
         + f"; total {total:.1f} s",
         highlight=False,
+        soft_wrap=True,
     )  # fmt: skip
-    console.print(f"model: {t.model.family} from {source}", highlight=False)
+    console.print(f"model: {t.model.family} from {source}", highlight=False, soft_wrap=True)
     if t.metrics:
         table = Table(title=f"holdout: {t.metrics['split']}", title_justify="left")
         table.add_column("model")
@@ -107,20 +109,21 @@ def _summary(outcome: Outcome, promote: str, source: str) -> None:
             table.add_row(label, *[_metric(t.metrics, who, n) for n in SHOWN])
         console.print(table)
     else:
-        console.print("holdout: skipped (--no-eval)", highlight=False)
+        console.print("holdout: skipped (--no-eval)", highlight=False, soft_wrap=True)
     beat = "-" if outcome.to_beat is None else f"{outcome.to_beat:.4f}"
     verdict = "promoted: now active" if outcome.promoted else "kept as a candidate"
     console.print(
         f"version {outcome.version_id} ({t.model.family}, {t.model.params_hash}): {verdict} "
         f"(--promote {promote}; {DECIDING_METRIC} to beat {beat}: {outcome.against})",
         highlight=False,
+        soft_wrap=True,
     )
-    console.print(f"artifact: {outcome.artifact.path}", highlight=False)
+    console.print(f"artifact: {outcome.artifact.path}", highlight=False, soft_wrap=True)
     if outcome.pruned:
         ids = ", ".join(str(i) for i in outcome.pruned)
-        console.print(f"pruned the artifacts of versions {ids}", highlight=False)
+        console.print(f"pruned the artifacts of versions {ids}", highlight=False, soft_wrap=True)
     for error in outcome.prune_errors:
-        console.print(f"warning: {error}", highlight=False)
+        console.print(f"warning: {error}", highlight=False, soft_wrap=True)
 
 
 def _instant(value: str | None, option: str) -> float | None:

@@ -4,7 +4,9 @@ Training reads millions of plays; through the DB-API every value becomes a Pytho
 (about 7.6 s of CPU for 5M plays on SQLite, four times the database's own scan). Here:
 
 - **SQLite** (a database file): Apache Arrow's ADBC driver runs the query and fills Arrow
-  arrays in C; timestamps (stored as UTC text) are parsed by Arrow's ISO 8601 cast.
+  arrays in C; timestamps (stored as UTC text) are parsed by Arrow's ISO 8601 cast. It runs
+  in a forked child process (see :func:`_scan_sqlite_file` for why) and the columns come
+  back through a pipe as raw buffers.
 - **PostgreSQL**: ``COPY (query) TO STDOUT (FORMAT BINARY)`` through psycopg. Every column
   is fixed-width and never NULL (the caller coalesces), so each row has the same size and
   numpy reads the stream as a big-endian structured array; ``timestamptz`` arrives as
@@ -18,6 +20,7 @@ Unix microseconds on every path.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -30,6 +33,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql import ColumnElement
 
 from models.dialect import epoch_us
+from models.errors import StoreError
 
 log = logging.getLogger(__name__)
 
@@ -85,24 +89,72 @@ def _sql(engine: Engine, exprs: Sequence[Any], from_: Any, where: Any) -> str:
 def _scan_sqlite_file(
     engine: Engine, database: str, columns: Sequence[Column], from_: Any, where: Any
 ) -> Columns:
+    """The Arrow scan, run in a forked child that sends the columns back over a pipe.
+
+    The ADBC driver links its own copy of SQLite, and two copies of SQLite must never
+    open one database file in one process: POSIX locks belong to the process, so when
+    one copy closes the file it silently drops the locks the other holds (the stdlib
+    connections of this process then fail with "disk I/O error", or worse). A child
+    process has locks of its own. Where there is no fork, rows are read one by one.
+    """
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return _scan_rows(engine, columns, from_, where)
+    sql = _sql(engine, [c.expr.label(c.name) for c in columns], from_, where)
+    spec = [(c.name, c.kind) for c in columns]
+    ctx = multiprocessing.get_context("fork")
+    receiver, sender = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_arrow_child, args=(database, sql, spec, sender), daemon=True)
+    child.start()
+    sender.close()
+    try:
+        status, payload = receiver.recv()
+        if status != "ok":
+            raise StoreError(f"cannot read {database}: {payload}")
+        out: Columns = {}
+        for name, dtype, size in payload:
+            array = np.empty(size, dtype=np.dtype(dtype))
+            if size:
+                receiver.recv_bytes_into(array.data.cast("B"))
+            out[name] = array
+    except EOFError:
+        raise StoreError(f"cannot read {database}: the reading process died") from None
+    finally:
+        receiver.close()
+        child.join()
+    return out
+
+
+def _arrow_child(database: str, sql: str, spec: list[tuple[str, Kind]], sender: Any) -> None:
+    """In the forked child: run ``sql`` through ADBC, send a header, then each column."""
+    try:
+        arrays = _arrow_columns(database, sql, spec)
+        sender.send(("ok", [(name, a.dtype.str, a.size) for name, a in arrays.items()]))
+        for a in arrays.values():
+            if a.size:
+                sender.send_bytes(np.ascontiguousarray(a).data.cast("B"))
+    except BaseException as exc:  # reported to the parent, which raises StoreError
+        sender.send(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        sender.close()
+
+
+def _arrow_columns(database: str, sql: str, spec: list[tuple[str, Kind]]) -> Columns:
     import adbc_driver_sqlite.dbapi
     import pyarrow as pa
 
-    sql = _sql(engine, [c.expr.label(c.name) for c in columns], from_, where)
     with adbc_driver_sqlite.dbapi.connect(database) as conn, conn.cursor() as cur:
         cur.execute(sql)
         table = cur.fetch_arrow_table()
     out: Columns = {}
-    for c in columns:
-        array = table.column(c.name)
-        if c.kind == "ts_us":
+    for name, kind in spec:
+        array = table.column(name)
+        if kind == "ts_us":
             if array.null_count == len(array):  # no rows: the driver could not type it
                 array = array.cast(pa.string())
             array = array.cast(pa.timestamp("us")).cast(pa.int64())
         elif array.type == pa.null():
             array = array.cast(pa.int64())
-        values = array.to_numpy()
-        out[c.name] = np.asarray(values, dtype=_OUT[c.kind])
+        out[name] = np.asarray(array.to_numpy(), dtype=_OUT[kind])
     return out
 
 

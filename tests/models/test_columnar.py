@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import numpy as np
-from sqlalchemy import false, func
+from sqlalchemy import false, func, select
 
 from models.columnar import Column, _scan_rows, scan
 from models.ingest import ingest_events
@@ -69,3 +69,15 @@ def test_read_plays_joins_items_and_leaves_private_plays_out(store: Store) -> No
     got = read_plays(store.engine)
     assert len(got.user_id) == 3
     assert (got.artist_id > 0).all() and (got.duration_ms == 0).all()
+
+
+def test_scans_leave_this_process_own_connections_working(store: Store) -> None:
+    ingest_events(store.engine, store.resolver, plays()[:2])
+    count = select(func.count()).select_from(ListeningEvent)
+    with store.engine.connect() as held:
+        assert held.execute(count).scalar() == 2
+        for _ in range(3):
+            assert len(columns(store)["ts"]) == 2
+        ingest_events(store.engine, store.resolver, plays()[2:])
+        assert held.execute(count).scalar() == 4
+    assert len(columns(store)["ts"]) == 3

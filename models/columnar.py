@@ -19,15 +19,19 @@ Unix microseconds on every path.
 
 from __future__ import annotations
 
+import contextlib
+import io
+import itertools
 import logging
 import multiprocessing
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import BigInteger, Boolean, Integer, cast, select
+from sqlalchemy import BigInteger, Boolean, Integer, cast, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql import ColumnElement
@@ -70,15 +74,36 @@ def scan(
     *,
     from_: Any,
     where: Sequence[ColumnElement[bool]] = (),
+    key: ColumnElement[int] | InstrumentedAttribute[int] | None = None,
 ) -> Columns:
-    """``SELECT columns FROM from_ WHERE where`` as one numpy array per column name."""
+    """``SELECT columns FROM from_ WHERE where`` as one numpy array per column name.
+
+    With ``key`` (an indexed integer column, the primary key), SQLite scans ranges of it
+    in parallel, one process per core; the row order then follows ``key``'s ranges.
+    """
     backend = engine.dialect.name
     if backend == "postgresql":
         return _scan_postgresql(engine, columns, from_, where)
     database = engine.url.database
     if backend == "sqlite" and database and database != ":memory:":
-        return _scan_sqlite_file(engine, database, columns, from_, where)
+        if "fork" not in multiprocessing.get_all_start_methods():
+            return _scan_rows(engine, columns, from_, where)
+        ranges: list[list[Any]] = [list(where)]
+        if key is not None and (os.cpu_count() or 1) > 1:
+            ranges = [[*where, *part] for part in _key_ranges(engine, key, from_)]
+        sql = [_sql(engine, [c.expr.label(c.name) for c in columns], from_, w) for w in ranges]
+        return _scan_sqlite_file(database, sql, columns)
     return _scan_rows(engine, columns, from_, where)
+
+
+def _key_ranges(engine: Engine, key: Any, from_: Any) -> list[list[ColumnElement[bool]]]:
+    with engine.connect() as conn:
+        low, high = conn.execute(select(func.min(key), func.max(key)).select_from(from_)).one()
+    parts = os.cpu_count() or 1
+    if low is None or high - low < 100_000 * parts:  # not worth a second process
+        return [[]]
+    bounds = [low + (high + 1 - low) * n // parts for n in range(parts + 1)]
+    return [[key >= a, key < b] for a, b in itertools.pairwise(bounds)]
 
 
 def _sql(engine: Engine, exprs: Sequence[Any], from_: Any, where: Any) -> str:
@@ -86,56 +111,78 @@ def _sql(engine: Engine, exprs: Sequence[Any], from_: Any, where: Any) -> str:
     return str(stmt.compile(engine, compile_kwargs={"literal_binds": True}))
 
 
-def _scan_sqlite_file(
-    engine: Engine, database: str, columns: Sequence[Column], from_: Any, where: Any
-) -> Columns:
-    """The Arrow scan, run in a forked child that sends the columns back over a pipe.
+def _scan_sqlite_file(database: str, queries: list[str], columns: Sequence[Column]) -> Columns:
+    """The Arrow scans, each run in a forked child that sends its columns back over a pipe.
 
     The ADBC driver links its own copy of SQLite, and two copies of SQLite must never
     open one database file in one process: POSIX locks belong to the process, so when
     one copy closes the file it silently drops the locks the other holds (the stdlib
     connections of this process then fail with "disk I/O error", or worse). A child
-    process has locks of its own. Where there is no fork, rows are read one by one.
+    process has locks of its own; several children read key ranges on several cores.
     """
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return _scan_rows(engine, columns, from_, where)
-    sql = _sql(engine, [c.expr.label(c.name) for c in columns], from_, where)
     spec = [(c.name, c.kind) for c in columns]
     ctx = multiprocessing.get_context("fork")
-    receiver, sender = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_arrow_child, args=(database, sql, spec, sender), daemon=True)
-    child.start()
-    sender.close()
+    children = []
+    for sql in queries:
+        header_in, header_out = ctx.Pipe(duplex=False)
+        data_in, data_out = os.pipe()
+        child = ctx.Process(
+            target=_arrow_child, args=(database, sql, spec, header_out, data_out), daemon=True
+        )
+        child.start()
+        header_out.close()
+        os.close(data_out)
+        children.append((child, header_in, data_in))
+    parts: dict[str, list[npt.NDArray[Any]]] = {c.name: [] for c in columns}
     try:
-        status, payload = receiver.recv()
-        if status != "ok":
-            raise StoreError(f"cannot read {database}: {payload}")
-        out: Columns = {}
-        for name, dtype, size in payload:
-            array = np.empty(size, dtype=np.dtype(dtype))
-            if size:
-                receiver.recv_bytes_into(array.data.cast("B"))
-            out[name] = array
-    except EOFError:
-        raise StoreError(f"cannot read {database}: the reading process died") from None
+        for _child, header_in, data_in in children:
+            try:
+                status, payload = header_in.recv()
+            except EOFError:
+                raise StoreError(f"cannot read {database}: the reading process died") from None
+            if status != "ok":
+                raise StoreError(f"cannot read {database}: {payload}")
+            with io.FileIO(data_in, "rb", closefd=False) as stream:
+                for name, dtype, size in payload:
+                    array = np.empty(size, dtype=np.dtype(dtype))
+                    _read_into(stream, array.data.cast("B"), database)
+                    parts[name].append(array)
     finally:
-        receiver.close()
-        child.join()
-    return out
+        for child, header_in, data_in in children:
+            header_in.close()
+            os.close(data_in)
+            child.join()
+    return {
+        name: arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
+        for name, arrays in parts.items()
+    }
 
 
-def _arrow_child(database: str, sql: str, spec: list[tuple[str, Kind]], sender: Any) -> None:
-    """In the forked child: run ``sql`` through ADBC, send a header, then each column."""
+def _read_into(stream: io.FileIO, buffer: memoryview, database: str) -> None:
+    done = 0
+    while done < len(buffer):
+        n = stream.readinto(buffer[done:])
+        if not n:
+            raise StoreError(f"cannot read {database}: the reading process stopped early")
+        done += n
+
+
+def _arrow_child(
+    database: str, sql: str, spec: list[tuple[str, Kind]], header: Any, data: int
+) -> None:
+    """In a forked child: run ``sql`` through ADBC, send a header, then each column's bytes."""
     try:
         arrays = _arrow_columns(database, sql, spec)
-        sender.send(("ok", [(name, a.dtype.str, a.size) for name, a in arrays.items()]))
-        for a in arrays.values():
-            if a.size:
-                sender.send_bytes(np.ascontiguousarray(a).data.cast("B"))
+        header.send(("ok", [(name, a.dtype.str, a.size) for name, a in arrays.items()]))
+        with io.FileIO(data, "wb", closefd=False) as stream:
+            for a in arrays.values():
+                stream.write(np.ascontiguousarray(a).data.cast("B"))
     except BaseException as exc:  # reported to the parent, which raises StoreError
-        sender.send(("error", f"{type(exc).__name__}: {exc}"))
+        with contextlib.suppress(OSError):  # the parent gave up on us already
+            header.send(("error", f"{type(exc).__name__}: {exc}"))
     finally:
-        sender.close()
+        header.close()
+        os.close(data)
 
 
 def _arrow_columns(database: str, sql: str, spec: list[tuple[str, Kind]]) -> Columns:

@@ -80,6 +80,7 @@ def read_plays(engine: Engine) -> PlayColumns:
         ],
         from_=e.__table__,
         where=[e.private == false()],
+        key=e.id,
     )
     items = scan(
         engine,

@@ -64,7 +64,10 @@ def read_store(
     if not any(len(w) for w in columns["weight"]):
         window = "" if since is None and until is None else " in the window asked for"
         raise InteractionsError(f"the store holds no plays or feedback usable for training{window}")
-    joined = {name: np.concatenate(parts) for name, parts in columns.items()}
+    joined = {
+        name: parts[0] if len(parts) == 1 else np.concatenate(parts)
+        for name, parts in columns.items()
+    }
     log.info(
         "read %d plays and %d feedback records",
         len(plays.user_id), sum(len(c.kind) for c in feedback),

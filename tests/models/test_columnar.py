@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import numpy as np
-from sqlalchemy import false, func, select
+import pytest
+from sqlalchemy import false, func, select, update
 
 from models.columnar import Column, _scan_rows, scan
 from models.ingest import ingest_events
@@ -81,3 +82,19 @@ def test_scans_leave_this_process_own_connections_working(store: Store) -> None:
         ingest_events(store.engine, store.resolver, plays()[2:])
         assert held.execute(count).scalar() == 4
     assert len(columns(store)["ts"]) == 3
+
+
+def test_key_ranges_are_read_in_parallel_and_joined(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ingest_events(store.engine, store.resolver, [record(i, user=f"u{i % 5}") for i in range(40)])
+    with store.engine.begin() as conn:  # spread the ids so that the range splits
+        conn.execute(update(ListeningEvent).values(id=ListeningEvent.id * 100_000))
+    monkeypatch.setattr("models.columnar.os.cpu_count", lambda: 3)
+    e = ListeningEvent
+    spec = [Column("id", e.id, "int64"), Column("user_id", e.user_id, "int64")]
+    fast = scan(store.engine, spec, from_=e.__table__, key=e.id)
+    slow = _scan_rows(store.engine, spec, e.__table__, [])
+    assert sorted(fast["id"].tolist()) == sorted(slow["id"].tolist())
+    assert len(fast["id"]) == 40
+    assert sorted(zip(*fast.values(), strict=True)) == sorted(zip(*slow.values(), strict=True))

@@ -14,9 +14,10 @@
    is timed.
 
 It prints the retrain's own phase times and the median of the per-run ratios (the goal is
-at most 1.25): each pair runs back to back, so it shares the machine's load. Artifacts go to a temporary directory that is removed afterwards (the candidate
-versions stay recorded in the copy, never promoted). A ``serve`` mode (endpoint
-throughput) is to come from ``bench/recs_serve.py``.
+at most 1.25): each pair runs back to back, so it shares the machine's load. Artifacts go
+to a temporary directory that is removed afterwards (the candidate versions stay recorded
+in the copy, never promoted). A ``serve`` mode (endpoint throughput) is to come from
+``bench/recs_serve.py``.
 """
 
 from __future__ import annotations

@@ -3,8 +3,9 @@
 Builds a fresh SQLite store with N plays (default 1M) over 2,000 users and 50,000
 tracks, then times, on the same database:
 
-- **stream**: ``recsys.store.read_store``, one SELECT of every play streamed in chunks
-  into numpy, confidence computed per play, summed into a CSR matrix by scipy;
+- **stream**: ``recsys.store.read_store``, one columnar scan of every play into numpy
+  (:mod:`models.columnar`; streamed ``yield_per`` chunks before 2026-12-01), confidence
+  computed per play, summed into a CSR matrix by scipy;
 - **group by**: the same confidence computed in SQL and summed by
   ``GROUP BY user_id, item_id``, the aggregated rows then put into a CSR matrix.
 

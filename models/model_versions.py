@@ -3,7 +3,9 @@
 A retrain records a ``candidate``; promoting makes it the one ``active`` version (the one
 servers load) and retires the version it replaces. Rolling back retires the active
 version for good (its ``promoted_at`` is cleared) and re-activates the version promoted
-most recently before it. Old versions are kept; pruning them is a separate concern.
+most recently before it. Pruning (:func:`prunable`, :func:`mark_pruned`) records that a
+version's artifact was deleted: the row stays, with ``pruned_at`` set, and such a version
+can be neither promoted nor rolled back to.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ class ModelVersion(Base):
         index=True,
     )
     promoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pruned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         Index(
@@ -98,6 +101,8 @@ def promote(session: Session, *, version_id: int) -> ModelVersion:
     version = session.get(ModelVersion, version_id, with_for_update=True)
     if version is None:
         raise LookupError(f"no model version {version_id}")
+    if version.pruned_at is not None:
+        raise LookupError(f"model version {version_id} was pruned: its artifact is gone")
     current = get_active(session)
     if current is not None and current.id != version.id:
         current.status = VersionStatus.retired
@@ -106,6 +111,20 @@ def promote(session: Session, *, version_id: int) -> ModelVersion:
     version.promoted_at = utcnow()
     session.commit()
     return version
+
+
+def _rollback_target(session: Session, current: ModelVersion) -> ModelVersion | None:
+    return session.scalars(
+        select(ModelVersion)
+        .where(
+            ModelVersion.status == VersionStatus.retired,
+            ModelVersion.promoted_at.is_not(None),
+            ModelVersion.pruned_at.is_(None),
+            ModelVersion.id != current.id,
+        )
+        .order_by(ModelVersion.promoted_at.desc(), ModelVersion.id.desc())
+        .limit(1)
+    ).one_or_none()
 
 
 def rollback(session: Session) -> ModelVersion:
@@ -119,16 +138,7 @@ def rollback(session: Session) -> ModelVersion:
     current = get_active(session)
     if current is None:
         raise LookupError("no model version is active")
-    previous = session.scalars(
-        select(ModelVersion)
-        .where(
-            ModelVersion.status == VersionStatus.retired,
-            ModelVersion.promoted_at.is_not(None),
-            ModelVersion.id != current.id,
-        )
-        .order_by(ModelVersion.promoted_at.desc(), ModelVersion.id.desc())
-        .limit(1)
-    ).one_or_none()
+    previous = _rollback_target(session, current)
     if previous is None:
         raise LookupError("no earlier promoted version to roll back to")
     current.status = VersionStatus.retired
@@ -137,3 +147,27 @@ def rollback(session: Session) -> ModelVersion:
     previous.status = VersionStatus.active
     session.commit()
     return previous
+
+
+def prunable(session: Session, *, keep: int) -> list[ModelVersion]:
+    """Versions whose artifacts may go: all but the ``keep`` newest, never the active one
+    nor the one :func:`rollback` would return to, nor one pruned already; oldest first."""
+    versions = get_all(session)
+    spared = {v.id for v in versions[:keep]}
+    active = next((v for v in versions if v.status == VersionStatus.active), None)
+    if active is not None:
+        spared.add(active.id)
+        target = _rollback_target(session, active)
+        if target is not None:
+            spared.add(target.id)
+    return [v for v in reversed(versions) if v.id not in spared and v.pruned_at is None]
+
+
+def mark_pruned(session: Session, *, version_ids: list[int]) -> None:
+    """Record that these versions' artifacts are deleted. Commits."""
+    now = utcnow()
+    for version_id in version_ids:
+        version = session.get(ModelVersion, version_id)
+        if version is not None:
+            version.pruned_at = now
+    session.commit()

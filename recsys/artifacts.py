@@ -70,6 +70,18 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _fsync(path: Path) -> None:
+    """Flush a file or directory to disk. The version row that names an artifact is
+    committed right after it is written; without this a power cut could leave that row
+    pointing at files the page cache never wrote (``load_artifact`` would refuse them,
+    but the version would be lost). Costs about 0.1 s for a 5M-event model."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def combined_checksum(files: dict[str, str]) -> str:
     """One sha256 over the per-file checksums, the artifact's identity in the store."""
     text = "".join(f"{name}:{files[name]}\n" for name in sorted(files))
@@ -97,7 +109,8 @@ def write_artifact(
     try:
         model.save(staging / "model.npz")
         np.savez(staging / "ids.npz", allow_pickle=False, users=user_ids.ids, items=item_ids.ids)
-        sp.save_npz(staging / "user_items.npz", sp.csr_matrix(user_items), compressed=True)
+        # uncompressed: zlib took 6 s of a 5M-event retrain for a 2.6x smaller file
+        sp.save_npz(staging / "user_items.npz", user_items, compressed=False)
         files = {f: sha256_file(staging / f) for f in FILES}
         meta = {
             "artifact_version": ARTIFACT_VERSION,
@@ -110,13 +123,16 @@ def write_artifact(
             "checksum": combined_checksum(files),
         }
         (staging / META).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+        for f in (*FILES, META, "."):
+            _fsync(staging / f)
         final = root / name
         os.rename(staging, final)
+        _fsync(root)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return Artifact(
-        final, model, user_ids, item_ids, sp.csr_matrix(user_items), window, metrics,
+        final, model, user_ids, item_ids, user_items, window, metrics,
         str(meta["checksum"]), meta,
     )  # fmt: skip
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 import implicit.als
@@ -13,7 +14,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from recsys.params import AlsParams, BprParams, LmfParams
-from recsys.recommender import Recommender
+from recsys.recommender import Recommender, StepCallback
 from recsys.weighting import Weighting
 
 log = logging.getLogger(__name__)
@@ -41,13 +42,23 @@ class MatrixFactorization(Recommender):
     def _implicit_model(self) -> Any:
         raise NotImplementedError
 
-    def fit(self, user_items: sp.csr_matrix) -> None:
+    def fit(self, user_items: sp.csr_matrix, *, on_step: StepCallback | None = None) -> None:
+        started = time.perf_counter()
         weighted = self.weighting.fit_transform(sp.csr_matrix(user_items))
+        weighted_at = time.perf_counter()
         model = self._implicit_model()
-        model.fit(weighted, show_progress=False)
+        callback = None if on_step is None else (lambda *_: on_step())
+        model.fit(weighted, show_progress=False, callback=callback)
+        # implicit's factors are C-contiguous float32 already: no copy is made here
         self.user_factors = np.ascontiguousarray(model.user_factors, dtype=np.float32)
         self.item_factors = np.ascontiguousarray(model.item_factors, dtype=np.float32)
         self._fitted_shape(weighted)
+        self.fit_seconds = {
+            "weighting": weighted_at - started, "fit": time.perf_counter() - weighted_at
+        }  # fmt: skip
+
+    def fit_steps(self) -> int:
+        return int(self.params.iterations)
 
     def _user_scores(
         self, users: npt.NDArray[np.int64], user_items: sp.csr_matrix

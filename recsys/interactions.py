@@ -33,7 +33,17 @@ class IdMap:
     @classmethod
     def encode(cls, values: npt.ArrayLike) -> tuple[IdMap, Index]:
         """The map of the distinct ``values`` and the dense index of every value."""
-        ids, inverse = np.unique(np.asarray(values), return_inverse=True)
+        array = np.asarray(values).reshape(-1)
+        if array.dtype.kind in "iu" and len(array):
+            low, high = int(array.min()), int(array.max())
+            if high - low <= max(4 * len(array), 1 << 16):
+                # store ids are dense integers: a lookup table beats sorting millions
+                present = np.zeros(high - low + 1, dtype=bool)
+                present[array - low] = True
+                dense = np.cumsum(present, dtype=np.int64) - 1
+                ids = (np.flatnonzero(present) + low).astype(array.dtype)
+                return cls(ids), dense[array - low].astype(np.int32)
+        ids, inverse = np.unique(array, return_inverse=True)
         return cls(ids), inverse.astype(np.int32).reshape(-1)
 
     def __len__(self) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
@@ -10,7 +11,7 @@ import scipy.sparse as sp
 from implicit.nearest_neighbours import ItemItemRecommender, bm25_weight, normalize, tfidf_weight
 
 from recsys.params import ItemKnnParams
-from recsys.recommender import Recommender
+from recsys.recommender import Recommender, StepCallback
 from recsys.weighting import Weighting
 
 
@@ -30,8 +31,10 @@ class ItemKnn(Recommender):
         self.weighting = Weighting(self.params.weighting)
         self.similarity = sp.csr_matrix((0, 0), dtype=np.float64)
 
-    def fit(self, user_items: sp.csr_matrix) -> None:
+    def fit(self, user_items: sp.csr_matrix, *, on_step: StepCallback | None = None) -> None:
+        started = time.perf_counter()
         weighted = self.weighting.fit_transform(sp.csr_matrix(user_items))
+        weighted_at = time.perf_counter()
         p = self.params
         # The item-side weighting of implicit's BM25, Cosine and TFIDF recommenders, handed
         # over as CSR (they would pass COO and warn about it).
@@ -46,6 +49,9 @@ class ItemKnn(Recommender):
         inner.fit(sp.csr_matrix(item_users.T), show_progress=False)
         self.similarity = sp.csr_matrix(inner.similarity, dtype=np.float64)
         self._fitted_shape(weighted)
+        self.fit_seconds = {
+            "weighting": weighted_at - started, "fit": time.perf_counter() - weighted_at
+        }  # fmt: skip
 
     def _dense(self, sparse: sp.csr_matrix) -> npt.NDArray[np.float64]:
         """Stored entries as values, everything else -inf (not a candidate)."""

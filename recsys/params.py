@@ -154,3 +154,46 @@ def params_hash(params: ModelParams) -> str:
     """A stable 16-hex-digit identity of the family and every parameter."""
     text = json.dumps(params_dict(params), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+WEIGHTING_FIELDS = {"weighting": "kind", "bm25_k1": "k1", "bm25_b": "b"}
+
+
+def override(params: ModelParams, **values: Any) -> ModelParams:
+    """``params`` with the given fields replaced; a value of None keeps the field.
+
+    ``weighting``, ``bm25_k1`` and ``bm25_b`` replace the input weighting's kind, k1 and
+    b (setting k1 or b alone switches the weighting to BM25).
+
+    Raises
+    ------
+    InvalidParams
+        A field this family does not have, or a value its checks refuse.
+    """
+    given = {name: value for name, value in values.items() if value is not None}
+    if not given:
+        return params
+    own = {f.name for f in dataclasses.fields(params)}
+    changes: dict[str, Any] = {}
+    weighting: dict[str, Any] = {}
+    for name, value in given.items():
+        if name in WEIGHTING_FIELDS and "weighting" in own:
+            weighting[WEIGHTING_FIELDS[name]] = value
+        elif name in own and name != "weighting":
+            changes[name] = value
+        else:
+            raise InvalidParams(
+                f"{name} does not apply to {params.family}; it has "
+                + ", ".join(sorted(own - {"weighting"} | (set(WEIGHTING_FIELDS) & _has(own))))
+            )
+    if weighting:
+        current = WeightingParams() if isinstance(params, PopularityParams) else params.weighting
+        if "kind" not in weighting:
+            weighting["kind"] = "bm25"
+        changes["weighting"] = dataclasses.replace(current, **weighting)
+    replaced: ModelParams = dataclasses.replace(params, **changes)
+    return replaced
+
+
+def _has(own: set[str]) -> set[str]:
+    return set(WEIGHTING_FIELDS) if "weighting" in own else set()

@@ -9,7 +9,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from recsys.params import PopularityParams
-from recsys.recommender import Recommender
+from recsys.recommender import Recommender, StepCallback
 
 
 class Popularity(Recommender):
@@ -28,7 +28,7 @@ class Popularity(Recommender):
         super().__init__(params or PopularityParams())
         self.item_scores: npt.NDArray[np.float64] = np.zeros(0)
 
-    def fit(self, user_items: sp.csr_matrix) -> None:
+    def fit(self, user_items: sp.csr_matrix, *, on_step: StepCallback | None = None) -> None:
         matrix = sp.csr_matrix(user_items)
         users = np.bincount(matrix.indices, minlength=matrix.shape[1]).astype(np.float64)
         weight = np.asarray(matrix.sum(axis=0), dtype=np.float64).ravel()

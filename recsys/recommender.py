@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import zipfile
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any, ClassVar
 
@@ -23,6 +24,7 @@ from recsys.errors import InvalidParams, ModelFileError, ModelNotReady, RecsysEr
 from recsys.params import ModelParams, params_dict, params_from_dict, params_hash
 from recsys.topn import Ids, Scores, top_n
 
+StepCallback = Callable[[], None]
 FILE_VERSION = 1
 # Dense score blocks are computed this many cells at a time (32 MiB of float32).
 BLOCK_CELLS = 1 << 23
@@ -48,6 +50,8 @@ class Recommender(ABC):
             Recommender._families[cls.family] = cls
 
     def __init__(self, params: ModelParams) -> None:
+        self.fit_seconds: dict[str, float] = {}
+        """Time of the phases of the last :meth:`fit` (``weighting``, ``fit``)."""
         if params.family != self.family:
             raise InvalidParams(f"{type(self).__name__} takes {self.family} parameters")
         self.params = params
@@ -61,7 +65,7 @@ class Recommender(ABC):
         return params_hash(self.params)
 
     @abstractmethod
-    def fit(self, user_items: sp.csr_matrix) -> None:
+    def fit(self, user_items: sp.csr_matrix, *, on_step: StepCallback | None = None) -> None:
         """Learn from a user x item confidence matrix.
 
         Parameters
@@ -69,7 +73,14 @@ class Recommender(ABC):
         user_items : csr_matrix
             Shape ``(n_users, n_items)``; a stored entry is an interaction and its value
             the confidence in it (see :mod:`recsys.confidence`).
+        on_step : callable, optional
+            Called after each of :meth:`fit_steps` steps (an iteration of a factorisation),
+            for progress bars.
         """
+
+    def fit_steps(self) -> int | None:
+        """How many times :meth:`fit` calls ``on_step``; None when it does not."""
+        return None
 
     def recommend(
         self,

@@ -69,6 +69,9 @@ class ModelSettings(BaseModel):
 
     dir: Path = Field(Path("artifacts/models"), description="root of the versioned artifacts")
     reload_seconds: float = Field(30.0, ge=0, description="least time between active checks")
+    keep: int | None = Field(
+        None, ge=1, description="artifacts of this many newest versions kept; None keeps all"
+    )
 
 
 class AuthSettings(BaseModel):

@@ -75,4 +75,5 @@ import service.cli.openapi_cmd  # noqa: E402
 import service.cli.retrain_cmds  # noqa: E402
 import service.cli.serve_cmd  # noqa: E402
 import service.cli.trust_cmds  # noqa: E402
+import service.cli.tune_cmd  # noqa: E402
 import service.cli.wrapped_cmds  # noqa: E402,F401

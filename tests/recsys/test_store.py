@@ -60,7 +60,7 @@ def names(store: Store) -> dict[int, str]:
 
 def test_store_interactions_are_weighted_and_private(store: Store) -> None:
     load(store)
-    data = read_store(store.engine, chunk_rows=2)  # several chunks
+    data = read_store(store.engine)
     users = names(store)
     assert [users[int(u)] for u in data.user_ids.ids] == ["alice"]
     matrix = data.matrix().toarray()[0]

@@ -66,7 +66,7 @@ def test_retrain_records_versions_then_promote_and_rollback(db_url: str, tmp_pat
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("--model", "nope"), "--model 'nope': use one of als, bpr"),
+        (("--model", "nope"), "--model 'nope': use one of auto, tuned, als, bpr"),
         (("--promote", "sometimes"), "--promote 'sometimes': use one of auto"),
     ],
 )

@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from models.errors import StoreError
 from service import errors, openapi
-from service.model_holder import ModelHolder
+from service.recs.runtime import Recs
 from service.routes import ROUTERS
 from service.settings import Settings, get_settings
 from service.store import Store
@@ -35,16 +35,17 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             "serving with database %s",
             app.state.store.engine.url.render_as_string(hide_password=True),
         )
-        app.state.models = ModelHolder(
-            app.state.store.sessions, reload_seconds=settings.models.reload_seconds
-        )
+        app.state.recs = Recs.create(app.state.store.sessions, settings)
+        app.state.models = app.state.recs.models
         try:
             app.state.models.refresh()
         except (StoreError, SQLAlchemyError) as exc:  # /readyz reports it; requests retry
             log.warning("no model loaded at start: %s", str(exc).splitlines()[0])
+        app.state.recs.log.start()
         try:
             yield
         finally:
+            app.state.recs.log.stop()
             if owned:
                 app.state.store.close()
 

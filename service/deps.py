@@ -8,7 +8,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from service.model_holder import ModelHolder, Served
+from service.model_holder import ModelHolder
+from service.recs.index import Served
+from service.recs.runtime import Recs
 from service.settings import Settings
 from service.store import Store
 
@@ -42,3 +44,11 @@ def get_model(request: Request) -> Served | None:
 
 
 ModelDep = Annotated[Served | None, Depends(get_model)]
+
+
+def get_recs(request: Request) -> Recs:
+    recs: Recs = request.app.state.recs
+    return recs
+
+
+RecsDep = Annotated[Recs, Depends(get_recs)]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from models import model_versions
 from models.model_versions import ModelVersion
+from recsys import serving
 from recsys.artifacts import Artifact, write_artifact
 from recsys.errors import UnknownModel
 from recsys.params import ModelParams, params_dict
@@ -80,6 +81,7 @@ def retrain(
         settings.models.dir.resolve(), trained.model,
         user_ids=interactions.user_ids, item_ids=interactions.item_ids,
         user_items=trained.user_items, window=trained.window, metrics=trained.metrics,
+        serving=serving.from_interactions(interactions, trained.user_items),
     )  # fmt: skip
     write_seconds = time.perf_counter() - started
     window = trained.window

@@ -63,6 +63,20 @@ class ModelSettings(BaseModel):
     reload_seconds: float = Field(30.0, ge=0, description="least time between active checks")
 
 
+class RecsSettings(BaseModel):
+    """How lists are served: candidates ranked per listener when a model loads, how often
+    a worker looks for listening newer than its model, how served lists are written."""
+
+    candidates: int = Field(100, ge=10, le=5000, description="precomputed per listener")
+    fresh_seconds: float = Field(2.0, ge=0, description="least time between looks for news")
+    served_flush_seconds: float = Field(1.0, gt=0, description="served lists written this often")
+    served_flush_lists: int = Field(500, ge=1, description="or as soon as this many wait")
+    cache_dir: Path | None = Field(None, description="ranked candidates shared by workers")
+
+    def candidates_dir(self) -> Path:
+        return self.cache_dir or Path(tempfile.gettempdir()) / "encore-candidates"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="ENCORE_",
@@ -81,6 +95,7 @@ class Settings(BaseSettings):
     imports: ImportSettings = ImportSettings()
     wrapped: WrappedSettings = WrappedSettings()
     models: ModelSettings = ModelSettings()
+    recs: RecsSettings = RecsSettings()
 
     @field_validator("database_url")
     @classmethod

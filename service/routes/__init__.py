@@ -11,6 +11,7 @@ from service.routes import (
     imports,
     recommendations,
     sharing,
+    similar,
     wrapped,
 )  # fmt: skip
 
@@ -20,7 +21,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     feedback.router,   # POST /v1/feedback
     catalog.router,    # GET /v1/items, GET /v1/artists
     history.router,    # GET /v1/users/{user_id}/history
-    recommendations.router,  # GET /v1/users/{user_id}/recommendations, /v1/items/{item_id}/similar
+    recommendations.router,  # GET /v1/users/{user_id}/recommendations, POST /v1/recommendations
+    similar.router,    # GET /v1/items|artists|users/{id}/similar
     imports.router,    # POST /v1/imports, GET /v1/imports/{job_id}
     wrapped.router,    # GET /v1/users/{user_id}/wrapped[/{year}[/top-songs]]
     sharing.router,    # .../wrapped/{year}/card.png|story|share, GET /share/{token}

@@ -1,0 +1,382 @@
+"""The lists the endpoints answer with, external ids at the edge.
+
+A list for a listener comes from one of three sources, said in ``source``:
+
+- ``model``: a listener the served model knows, from their precomputed candidates;
+- ``fresh``: a listener with plays newer than the model, their news folded in
+  (:mod:`service.recs.fresh`);
+- ``popular``: anyone else (new, never seen, or no model active): the most listened
+  items of the model's recent window, or of the store when no model is active.
+
+Only ``fresh`` (once per new play), the no-model fallback and the error paths read the
+store; :func:`needs_store` tells a route when to leave the event loop for that.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy.orm import Session
+
+from models.history import find_user
+from models.recommendations import comparison_opt_outs, items_by_id, popular_items
+from models.served import ServedList
+from recsys import artists as artist_knn
+from recsys.errors import ModelNotReady
+from recsys.topn import Ids, Scores
+from service.errors import ApiError, NotFound
+from service.recs import reasons, respond
+from service.recs.catalog import KINDS, Filters
+from service.recs.fresh import FreshListening
+from service.recs.index import Served
+
+Source = Literal["model", "fresh", "popular", "seeds"]
+NO_MODEL = "no model version is active; run `encore retrain --promote always` first"
+Exact = Callable[[], tuple[Ids, Scores]]
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A list as JSON bytes, and the record of it for :mod:`service.recs.served_log`."""
+
+    body: bytes
+    served: ServedList | None = None
+
+
+@dataclass(slots=True)
+class _Ranked:
+    ids: npt.NDArray[np.int32]
+    scores: npt.NDArray[np.float32]
+    history: npt.NDArray[np.int32] = field(default_factory=lambda: np.zeros(0, np.int32))
+    exact: Exact | None = None  # the ranking over the whole catalog, when ids is a prefix
+
+
+def needs_store(served: Served | None, fresh: FreshListening, user_id: str) -> bool:
+    """Whether a list for ``user_id`` may read the store (no model, or news to fold in)."""
+    if served is None:
+        return True
+    listener = fresh.by_external.get(user_id)
+    return listener is not None and not fresh.is_folded(listener)
+
+
+def for_user(
+    served: Served | None,
+    fresh: FreshListening,
+    session: Callable[[], Session],
+    *,
+    user_id: str,
+    limit: int,
+    filters: Filters,
+    exclude_listened: bool,
+) -> Answer:
+    """Top-``limit`` items for the listener with external id ``user_id``."""
+    if served is None:
+        with session() as s:
+            return _store_popular(s, user_id=user_id, limit=limit, filters=filters,
+                                  exclude_listened=exclude_listened)  # fmt: skip
+    art = served.artifact
+    model, n_items = art.model, art.model.n_items
+    user = served.users.get(user_id, -1)
+    listener = fresh.by_external.get(user_id)
+    folded = None if listener is None else fresh.folded(served, listener, served.candidates)
+    source: Source
+    ranked: _Ranked
+    if folded is not None:
+        row = folded.row
+        source = "fresh"
+        ranked = _Ranked(folded.ids, folded.scores, folded.history,
+                         lambda: model.recommend_rows(row, N=n_items))  # fmt: skip
+        if not exclude_listened:
+            ranked.ids, ranked.scores = model.recommend_rows(row, n_items, False)
+            ranked.ids, ranked.scores, ranked.exact = ranked.ids[0], ranked.scores[0], None
+        store_user = listener.user_id if listener else None
+    elif user >= 0:
+        source = "model"
+        rows = art.user_items[user] if not exclude_listened else None
+        if rows is not None:
+            ids, scores = model.recommend([user], rows, N=n_items, filter_already_liked=False)
+            ranked = _Ranked(ids[0], scores[0], served.history(user))
+        else:
+            top_ids, top_scores = served.top.get(user)
+            ranked = _Ranked(
+                top_ids, top_scores, served.history(user),
+                lambda: model.recommend([user], art.user_items[user], N=n_items),
+            )  # fmt: skip
+        store_user = int(art.user_ids.ids[user])
+    else:
+        source = "popular"
+        ranked = _Ranked(served.popular, served.popular_scores)
+        store_user = None if listener is None else listener.user_id
+    dense, picked = _pick(served, ranked, filters, limit)
+    why = reasons.because(served, dense, ranked.history, "played")
+    rec_id = uuid.uuid4().hex
+    body = {
+        "user_id": user_id, "data": respond.items(served.catalog, dense, picked, why),
+        "count": len(dense), "model_version": served.version_id, "rec_id": rec_id,
+        "source": source,
+    }  # fmt: skip
+    record = ServedList(
+        rec_id, store_user, datetime.now(UTC), served.version_id, source,
+        served.catalog.item_ids[dense].tolist(),
+    )  # fmt: skip
+    return Answer(respond.dumps(body), record)
+
+
+def for_seeds(
+    served: Served | None,
+    *,
+    seed_items: Sequence[int],
+    seed_artists: Sequence[int],
+    limit: int,
+    filters: Filters,
+) -> Answer:
+    """Items for a session or a brand-new listener, from the items and artists they chose.
+
+    Seed artists stand for their ``ARTIST_SEED_ITEMS`` most listened items. The seed
+    items themselves are left out of the answer; the seed artists' other items are not.
+
+    Raises
+    ------
+    ModelNotReady
+        No model version is active.
+    NotFound
+        A seed the model does not know (located at its position in the body).
+    """
+    if served is None:
+        raise ModelNotReady(NO_MODEL)
+    art = served.artifact
+    items = art.item_ids.index(np.asarray(seed_items, dtype=np.int64))
+    for pos, found in enumerate(items.tolist()):
+        if found < 0:
+            raise NotFound(["body", "seed_items", pos], "the model knows no such item")
+    chosen = [items]
+    cat = served.catalog
+    for pos, artist in enumerate(seed_artists):
+        index = int(cat.artist_ids.index([artist])[0])
+        if index < 0:
+            raise NotFound(["body", "seed_artists", pos], "the model knows no such artist")
+        chosen.append(_artist_top(served, index))
+    seeds = np.unique(np.concatenate(chosen)).astype(np.int32)
+    row = _row(seeds, art.model.n_items)
+    n = min(served.candidates + len(items), art.model.n_items)
+    ids, scores = art.model.recommend_rows(row, N=n, filter_already_liked=False)
+    keep = ~np.isin(ids[0], items)
+    everything = _without(items, lambda: art.model.recommend_rows(row, art.model.n_items, False))
+    ranked = _Ranked(ids[0][keep], scores[0][keep], seeds, everything)
+    dense, picked = _pick(served, ranked, filters, limit)
+    why = reasons.because(served, dense, seeds, "chose")
+    rec_id = uuid.uuid4().hex
+    body = {
+        "data": respond.items(cat, dense, picked, why), "count": len(dense),
+        "model_version": served.version_id, "rec_id": rec_id, "source": "seeds",
+    }  # fmt: skip
+    record = ServedList(rec_id, None, datetime.now(UTC), served.version_id, "seeds",
+                        cat.item_ids[dense].tolist())  # fmt: skip
+    return Answer(respond.dumps(body), record)
+
+
+def similar_items(
+    served: Served | None, session: Callable[[], Session], *, item_id: int, limit: int,
+    filters: Filters,
+) -> Answer:  # fmt: skip
+    """The ``limit`` items the served model finds most like ``item_id`` (a store id)."""
+    if served is None:
+        raise ModelNotReady(NO_MODEL)
+    art = served.artifact
+    index = int(art.item_ids.index([item_id])[0])
+    if index < 0 or not served.catalog.present[index]:
+        with session() as s:
+            known = items_by_id(s, [item_id])
+        msg = "the model has no plays of this item yet" if known else "no such item"
+        raise NotFound(["path", "item_id"], msg)
+    n = min(served.candidates, art.model.n_items - 1)
+    ids, scores = art.model.similar_items([index], N=n)
+    ranked = _Ranked(ids[0], scores[0], exact=lambda: art.model.similar_items(
+        [index], N=art.model.n_items - 1))  # fmt: skip
+    dense, picked = _pick(served, ranked, filters, limit)
+    body = {
+        "item_id": item_id, "data": respond.items(served.catalog, dense, picked),
+        "count": len(dense), "model_version": served.version_id,
+    }  # fmt: skip
+    return Answer(respond.dumps(body))
+
+
+def similar_artists(
+    served: Served | None, session: Callable[[], Session], *, artist_id: int, limit: int,
+    filters: Filters,
+) -> Answer:  # fmt: skip
+    """Artists whose listeners overlap most with ``artist_id``'s (see :mod:`recsys.artists`)."""
+    if served is None:
+        raise ModelNotReady(NO_MODEL)
+    cat = served.catalog
+    index = int(cat.artist_ids.index([artist_id])[0])
+    if index < 0 or cat.artist_similarity is None:
+        raise NotFound(["path", "artist_id"], _unknown_artist(session, artist_id))
+    near, cosines = artist_knn.nearest(cat.artist_similarity, index, cat.artist_similarity.shape[1])
+    keep = cat.keep_artists(near, filters, limit)
+    near, cosines = near[keep], cosines[keep]
+    data = [
+        {"id": int(cat.artist_ids.ids[a]), "name": cat.artist_names[a], "score": float(c),
+         "rank": rank, "kinds": [k for j, k in enumerate(KINDS) if cat.artist_kinds[a, j]]}
+        for rank, (a, c) in enumerate(zip(near.tolist(), cosines.tolist(), strict=True), 1)
+    ]  # fmt: skip
+    body = {"artist_id": artist_id, "data": data, "count": len(data),
+            "model_version": served.version_id}  # fmt: skip
+    return Answer(respond.dumps(body))
+
+
+def similar_users(
+    served: Served | None, session: Callable[[], Session], *, user_id: str, limit: int
+) -> Answer:
+    """Listeners with the most similar taste, never one who opted out of comparisons.
+
+    Factor models compare listeners by the cosine of their factors; other models by the
+    cosine of their training rows.
+
+    Raises
+    ------
+    ApiError
+        404 for a listener the model does not know; 403 when they opted out of comparisons.
+    """
+    if served is None:
+        raise ModelNotReady(NO_MODEL)
+    user = served.users.get(user_id, -1)
+    if user < 0:
+        with session() as s:
+            msg = "the model has no listening of this user yet" if find_user(s, user_id) else (
+                "no such user")  # fmt: skip
+        raise NotFound(["path", "user_id"], msg)
+    art = served.artifact
+    sims = _user_cosines(served, user)
+    sims[user] = -np.inf
+    store_ids = art.user_ids.ids
+    out: list[dict[str, Any]] = []
+    with session() as s:
+        if comparison_opt_outs(s, [int(store_ids[user])]):
+            raise ApiError(403, ["path", "user_id"], "this listener opted out of comparisons",
+                           "comparisons_opted_out")  # fmt: skip
+        order = np.argsort(-sims, kind="stable")
+        for start in range(0, len(order), 4 * limit):
+            block = [int(u) for u in order[start : start + 4 * limit] if np.isfinite(sims[u])]
+            if not block:
+                break
+            hidden = comparison_opt_outs(s, [int(store_ids[u]) for u in block])
+            for u in block:
+                if int(store_ids[u]) not in hidden and served.user_external[u]:
+                    out.append({"user_id": served.user_external[u], "score": float(sims[u]),
+                                "rank": len(out) + 1})  # fmt: skip
+                    if len(out) == limit:
+                        break
+            if len(out) == limit:
+                break
+    body = {"user_id": user_id, "data": out, "count": len(out),
+            "model_version": served.version_id}  # fmt: skip
+    return Answer(respond.dumps(body))
+
+
+def _user_cosines(served: Served, user: int) -> npt.NDArray[np.float64]:
+    model = served.artifact.model
+    factors = getattr(model, "user_factors", None)
+    if factors is not None and len(factors):
+        unit = factors / np.maximum(np.linalg.norm(factors, axis=1, keepdims=True), 1e-12)
+        return np.asarray(unit @ unit[user], dtype=np.float64)
+    ui = served.artifact.user_items
+    norms = np.sqrt(np.asarray(ui.multiply(ui).sum(axis=1)).ravel())
+    dots = np.asarray((ui @ ui[user].T).toarray(), dtype=np.float64).ravel()
+    cosines: npt.NDArray[np.float64] = dots / np.maximum(norms * max(norms[user], 1e-12), 1e-12)
+    return cosines
+
+
+def _pick(
+    served: Served, ranked: _Ranked, filters: Filters, limit: int
+) -> tuple[npt.NDArray[np.int32], list[float]]:
+    keep = served.catalog.keep_items(ranked.ids, filters, limit)
+    if len(keep) < limit and ranked.exact is not None and (ranked.ids >= 0).all():
+        ids, scores = ranked.exact()
+        ranked = _Ranked(ids[0], scores[0])
+        keep = served.catalog.keep_items(ranked.ids, filters, limit)
+    return ranked.ids[keep].astype(np.int32), ranked.scores[keep].astype(float).tolist()
+
+
+def _without(items: npt.NDArray[np.int32], exact: Exact) -> Exact:
+    def ranked() -> tuple[Ids, Scores]:
+        ids, scores = exact()
+        keep = ~np.isin(ids[0], items)
+        return ids[:, keep], scores[:, keep]
+
+    return ranked
+
+
+def _row(items: npt.NDArray[np.int32], n_items: int) -> Any:
+    import scipy.sparse as sp
+
+    data = np.ones(len(items), dtype=np.float32)
+    return sp.csr_matrix((data, (np.zeros(len(items), dtype=np.int32), items)),
+                         shape=(1, n_items))  # fmt: skip
+
+
+ARTIST_SEED_ITEMS = 10
+
+
+def _artist_top(served: Served, artist: int) -> npt.NDArray[np.int32]:
+    mine: npt.NDArray[np.int32] = served.popular[
+        served.catalog.item_artist[served.popular] == artist
+    ]
+    return mine[:ARTIST_SEED_ITEMS]
+
+
+def _unknown_artist(session: Callable[[], Session], artist_id: int) -> str:
+    from models.catalog import Artist
+
+    with session() as s:
+        known = s.get(Artist, artist_id) is not None
+    return "the model has no plays of this artist yet" if known else "no such artist"
+
+
+def _store_popular(
+    session: Session, *, user_id: str, limit: int, filters: Filters, exclude_listened: bool
+) -> Answer:
+    """Popularity from the store, for when no model is active (filters applied here)."""
+    from models.recommendations import first_heard_of, listened_items
+
+    user = find_user(session, user_id)
+    exclude = listened_items(session, user_id=user.id) if user and exclude_listened else set()
+    pool = popular_items(session, limit=max(limit * 10, 200), exclude=exclude)
+    items = items_by_id(session, [i for i, _ in pool])
+    heard = first_heard_of(session, list(items)) if filters.released_after else {}
+    after = filters.released_after_ts
+    per_artist: dict[int, int] = {}
+    data: list[dict[str, Any]] = []
+    for item_id, listeners in pool:
+        item = items.get(item_id)
+        if item is None:
+            continue
+        tags = {t.name.casefold() for t in item.artist.tags}
+        if (
+            (filters.kind is not None and item.kind.value != filters.kind)
+            or (filters.genre is not None and filters.genre.casefold() not in tags)
+            or item.artist_id in filters.exclude_artists
+            or (after is not None and heard.get(item_id, -np.inf) < after)
+            or per_artist.get(item.artist_id, 0) >= (filters.max_per_artist or limit)
+        ):
+            continue
+        per_artist[item.artist_id] = per_artist.get(item.artist_id, 0) + 1
+        data.append({
+            "id": item.id, "title": item.title, "artist": item.artist.name,
+            "artist_id": item.artist_id, "kind": item.kind.value, "score": float(listeners),
+            "rank": len(data) + 1, "reason": reasons.POPULAR,
+        })  # fmt: skip
+        if len(data) == limit:
+            break
+    rec_id = uuid.uuid4().hex
+    body = {"user_id": user_id, "data": data, "count": len(data), "model_version": None,
+            "rec_id": rec_id, "source": "popular"}  # fmt: skip
+    record = ServedList(rec_id, user.id if user else None, datetime.now(UTC), None, "popular",
+                        [d["id"] for d in data])  # fmt: skip
+    return Answer(respond.dumps(body), record)

@@ -1,0 +1,50 @@
+"""What one worker keeps for serving lists: the model holder, the news tracker and the
+served-list buffer, with the async checks that keep store reads off the event loop."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session, sessionmaker
+
+from service.model_holder import ModelHolder
+from service.recs.fresh import FreshListening
+from service.recs.index import Served
+from service.recs.served_log import ServedLog
+from service.settings import Settings
+
+
+@dataclass(eq=False)
+class Recs:
+    sessions: sessionmaker[Session]
+    models: ModelHolder
+    fresh: FreshListening
+    log: ServedLog
+
+    @classmethod
+    def create(cls, sessions: sessionmaker[Session], settings: Settings) -> Recs:
+        r = settings.recs
+        return cls(
+            sessions,
+            ModelHolder(
+                sessions,
+                reload_seconds=settings.models.reload_seconds,
+                candidates=r.candidates,
+                cache_dir=r.candidates_dir(),
+            ),
+            FreshListening(sessions, poll_seconds=r.fresh_seconds),
+            ServedLog(
+                sessions, flush_seconds=r.served_flush_seconds, flush_lists=r.served_flush_lists
+            ),
+        )
+
+    async def served(self) -> Served | None:
+        """The version to answer with; a due check for a newer version, or for news, runs
+        in the thread pool, so only one request in a while leaves the event loop."""
+        served = self.models.served
+        if self.models.due():
+            served = await run_in_threadpool(self.models.current)
+        if self.fresh.due(served):
+            await run_in_threadpool(self.fresh.poll, served)
+        return served

@@ -37,7 +37,7 @@ class ModelHolder:
         sessions: sessionmaker[Session],
         *,
         reload_seconds: float,
-        candidates: int = 100,
+        candidates: int = 200,
         cache_dir: Path | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:

@@ -67,7 +67,7 @@ class RecsSettings(BaseModel):
     """How lists are served: candidates ranked per listener when a model loads, how often
     a worker looks for listening newer than its model, how served lists are written."""
 
-    candidates: int = Field(100, ge=10, le=5000, description="precomputed per listener")
+    candidates: int = Field(200, ge=10, le=5000, description="precomputed per listener")
     fresh_seconds: float = Field(2.0, ge=0, description="least time between looks for news")
     served_flush_seconds: float = Field(1.0, gt=0, description="served lists written this often")
     served_flush_lists: int = Field(500, ge=1, description="or as soon as this many wait")

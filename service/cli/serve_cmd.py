@@ -12,6 +12,7 @@ from models.migrate import current_revision, head_revision, upgrade
 from service.cli.app import app, fail, load_settings, open_store
 
 log = logging.getLogger(__name__)
+WORKER_HEALTHCHECK_SECONDS = 60
 
 
 @app.command()
@@ -42,4 +43,7 @@ def serve(
         http="httptools",
         log_level=settings.log_level,
         env_file=None,
+        # uvicorn restarts a worker that misses a 5 s health ping; on a busy machine a worker
+        # that is starting, or ranking a new model's candidates, can miss one
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )

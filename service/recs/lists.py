@@ -34,11 +34,12 @@ from service.errors import ApiError, NotFound
 from service.recs import reasons, respond
 from service.recs.catalog import KINDS, Filters
 from service.recs.fresh import FreshListening
-from service.recs.index import Served
+from service.recs.index import Served, rank
 
 Source = Literal["model", "fresh", "popular", "seeds"]
 NO_MODEL = "no model version is active; run `encore retrain --promote always` first"
-Exact = Callable[[], tuple[Ids, Scores]]
+Deeper = Callable[[int], tuple[Ids, Scores]]  # the top n, one row
+DEEPER = 10  # each deeper ranking is this many times longer
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +55,7 @@ class _Ranked:
     ids: npt.NDArray[np.int32]
     scores: npt.NDArray[np.float32]
     history: npt.NDArray[np.int32] = field(default_factory=lambda: np.zeros(0, np.int32))
-    exact: Exact | None = None  # the ranking over the whole catalog, when ids is a prefix
+    deeper: Deeper | None = None  # a longer ranking, when ids is a prefix of it
 
 
 def needs_store(served: Served | None, fresh: FreshListening, user_id: str) -> bool:
@@ -91,10 +92,10 @@ def for_user(
         row = folded.row
         source = "fresh"
         ranked = _Ranked(folded.ids, folded.scores, folded.history,
-                         lambda: model.recommend_rows(row, N=n_items))  # fmt: skip
+                         lambda n: model.recommend_rows(row, N=n))  # fmt: skip
         if not exclude_listened:
             ranked.ids, ranked.scores = model.recommend_rows(row, n_items, False)
-            ranked.ids, ranked.scores, ranked.exact = ranked.ids[0], ranked.scores[0], None
+            ranked.ids, ranked.scores, ranked.deeper = ranked.ids[0], ranked.scores[0], None
         store_user = listener.user_id if listener else None
     elif user >= 0:
         source = "model"
@@ -106,7 +107,7 @@ def for_user(
             top_ids, top_scores = served.top.get(user)
             ranked = _Ranked(
                 top_ids, top_scores, served.history(user),
-                lambda: model.recommend([user], art.user_items[user], N=n_items),
+                lambda n: rank(art, np.array([user]), n),
             )  # fmt: skip
         store_user = int(art.user_ids.ids[user])
     else:
@@ -167,8 +168,8 @@ def for_seeds(
     n = min(served.candidates + len(items), art.model.n_items)
     ids, scores = art.model.recommend_rows(row, N=n, filter_already_liked=False)
     keep = ~np.isin(ids[0], items)
-    everything = _without(items, lambda: art.model.recommend_rows(row, art.model.n_items, False))
-    ranked = _Ranked(ids[0][keep], scores[0][keep], seeds, everything)
+    deeper = _without(items, lambda n: art.model.recommend_rows(row, n + len(items), False))
+    ranked = _Ranked(ids[0][keep], scores[0][keep], seeds, deeper)
     dense, picked = _pick(served, ranked, filters, limit)
     why = reasons.because(served, dense, seeds, "chose")
     rec_id = uuid.uuid4().hex
@@ -197,8 +198,7 @@ def similar_items(
         raise NotFound(["path", "item_id"], msg)
     n = min(served.candidates, art.model.n_items - 1)
     ids, scores = art.model.similar_items([index], N=n)
-    ranked = _Ranked(ids[0], scores[0], exact=lambda: art.model.similar_items(
-        [index], N=art.model.n_items - 1))  # fmt: skip
+    ranked = _Ranked(ids[0], scores[0], deeper=lambda n: art.model.similar_items([index], N=n))
     dense, picked = _pick(served, ranked, filters, limit)
     body = {
         "item_id": item_id, "data": respond.items(served.catalog, dense, picked),
@@ -296,19 +296,25 @@ def _user_cosines(served: Served, user: int) -> npt.NDArray[np.float64]:
 def _pick(
     served: Served, ranked: _Ranked, filters: Filters, limit: int
 ) -> tuple[npt.NDArray[np.int32], list[float]]:
-    keep = served.catalog.keep_items(ranked.ids, filters, limit)
-    if len(keep) < limit and ranked.exact is not None and (ranked.ids >= 0).all():
-        ids, scores = ranked.exact()
-        ranked = _Ranked(ids[0], scores[0])
-        keep = served.catalog.keep_items(ranked.ids, filters, limit)
-    return ranked.ids[keep].astype(np.int32), ranked.scores[keep].astype(float).tolist()
+    """The first ``limit`` ranked items that pass ``filters``; when the ranking in hand
+    runs out first, it is ranked again ``DEEPER`` times longer, up to the whole catalog."""
+    ids, scores = ranked.ids, ranked.scores
+    keep = served.catalog.keep_items(ids, filters, limit)
+    n_items = served.artifact.model.n_items
+    n = len(ids)
+    while len(keep) < limit and ranked.deeper is not None and (ids >= 0).all() and n < n_items:
+        n = min(n * DEEPER, n_items)
+        longer, longer_scores = ranked.deeper(n)
+        ids, scores = longer[0], longer_scores[0]
+        keep = served.catalog.keep_items(ids, filters, limit)
+    return ids[keep].astype(np.int32), scores[keep].astype(float).tolist()
 
 
-def _without(items: npt.NDArray[np.int32], exact: Exact) -> Exact:
-    def ranked() -> tuple[Ids, Scores]:
-        ids, scores = exact()
+def _without(items: npt.NDArray[np.int32], deeper: Deeper) -> Deeper:
+    def ranked(n: int) -> tuple[Ids, Scores]:
+        ids, scores = deeper(n)
         keep = ~np.isin(ids[0], items)
-        return ids[:, keep], scores[:, keep]
+        return ids[:, keep][:, :n], scores[:, keep][:, :n]
 
     return ranked
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import numpy as np
@@ -35,17 +36,26 @@ SYNTH = SynthConfig(
 )  # fmt: skip
 
 
-@pytest.fixture
-def settings(db_url: str, tmp_path: Path) -> Settings:
+def recs_settings(db_url: str, tmp_path: Path) -> Settings:
+    """Reload and look for news on every request, so tests see changes at once."""
     models = ModelSettings(dir=tmp_path / "models", reload_seconds=0)
     recs = RecsSettings(fresh_seconds=0, cache_dir=tmp_path / "candidates")
     return Settings(database_url=db_url, models=models, recs=recs, _env_file=None)
 
 
-@pytest.fixture
-def history(store: Store) -> Store:
+def synth_history(store: Store) -> Store:
     store_history(store.engine, store.resolver, build_world(SYNTH))
     return store
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path) -> Settings:
+    return recs_settings(db_url, tmp_path)
+
+
+@pytest.fixture
+def history(store: Store) -> Store:
+    return synth_history(store)
 
 
 def train(store: Store, settings: Settings, model: str, promote: PromoteMode = "always") -> Outcome:
@@ -150,7 +160,7 @@ def test_business_filters_give_the_exact_filtered_ranking(
                 break
         return out
 
-    params = {
+    params: dict[str, Any] = {
         "limit": 15, "kind": "track", "genre": genre.upper(), "exclude_artists": [banned],
         "released_after": cut.isoformat(), "max_per_artist": 2,
     }  # fmt: skip
@@ -291,6 +301,7 @@ def test_seeded_recommendations(history: Store, settings: Settings, client: http
     unknown = client.post("/v1/recommendations", json={"seed_artists": [999_999_999]})
     assert unknown.status_code == 404
     assert unknown.json()["detail"][0]["loc"] == ["body", "seed_artists", 0]
+    bad: dict[str, Any]
     for bad in ({}, {"seed_items": []}, {"seed_items": [seeds[0]], "limit": 0},
                 {"seed_items": [seeds[0]], "colour": "red"}):  # fmt: skip
         invalid = client.post("/v1/recommendations", json=bad)

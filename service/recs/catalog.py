@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time
 
 import numpy as np
 import numpy.typing as npt
+import orjson
 import scipy.sparse as sp
 from sqlalchemy.orm import Session
 
@@ -64,9 +65,23 @@ class Catalog:
     artist_first_heard: npt.NDArray[np.float64]
     tags: dict[str, npt.NDArray[np.bool_]]  # lower-cased tag -> artists carrying it
     _no_artists: npt.NDArray[np.bool_] = field(init=False)
+    item_json: list[bytes] = field(init=False)  # '{"id":..,"kind":".."' of each item
+    played_json: list[bytes] = field(init=False)  # '"because you played <title>"'
 
     def __post_init__(self) -> None:
         self._no_artists = np.zeros(len(self.artist_ids), dtype=bool)
+        artist_ids = self.artist_ids.ids[self.item_artist].tolist()
+        self.item_json = [
+            orjson.dumps({
+                "id": item, "title": title, "artist": self.artist_names[artist],
+                "artist_id": artist_id, "kind": KINDS[kind],
+            })[:-1]
+            for item, title, artist, artist_id, kind in zip(
+                self.item_ids.tolist(), self.titles, self.item_artist.tolist(), artist_ids,
+                self.kinds.tolist(), strict=True,
+            )
+        ]  # fmt: skip
+        self.played_json = [orjson.dumps(f"because you played {t}") for t in self.titles]
 
     @classmethod
     def load(cls, session: Session, artifact: Artifact) -> Catalog:

@@ -67,6 +67,7 @@ class FreshListening:
         self._last_id = 0
         self.by_external: dict[str, Listener] = {}
         self._folded: OrderedDict[int, tuple[int, Folded | None]] = OrderedDict()
+        self._cache_lock = threading.Lock()  # requests fold in from several threads
 
     def due(self, served: Served | None) -> bool:
         """Whether a look for news is due (always, right after a version change)."""
@@ -90,7 +91,8 @@ class FreshListening:
                     self._last_id = newest_event_id(session)
                     news = listeners_with_news(session, after=after) if after else []
                     self.by_external = {n.external_id: n for n in news}
-                    self._folded.clear()
+                    with self._cache_lock:
+                        self._folded.clear()
                     self._version = served.version_id
                     return
                 since = self._last_id
@@ -114,10 +116,11 @@ class FreshListening:
         """The listener's candidates with their news folded in; None when none of their
         plays is of an item the model knows. Reads the store when the listener has news
         not folded yet."""
-        cached = self._folded.get(listener.user_id)
-        if cached is not None and cached[0] == listener.newest_event_id:
-            self._folded.move_to_end(listener.user_id)
-            return cached[1]
+        with self._cache_lock:
+            cached = self._folded.get(listener.user_id)
+            if cached is not None and cached[0] == listener.newest_event_id:
+                self._folded.move_to_end(listener.user_id)
+                return cached[1]
         art = served.artifact
         row = self.row(served, listener)
         folded = None
@@ -125,9 +128,10 @@ class FreshListening:
             ids, scores = art.model.recommend_rows(row, N=min(candidates, art.model.n_items))
             order = np.argsort(-row.data, kind="stable")
             folded = Folded(listener.newest_event_id, ids[0], scores[0], row.indices[order], row)
-        self._folded[listener.user_id] = (listener.newest_event_id, folded)
-        while len(self._folded) > CACHED_LISTENERS:
-            self._folded.popitem(last=False)
+        with self._cache_lock:
+            self._folded[listener.user_id] = (listener.newest_event_id, folded)
+            while len(self._folded) > CACHED_LISTENERS:
+                self._folded.popitem(last=False)
         return folded
 
     def row(self, served: Served, listener: Listener) -> sp.csr_matrix | None:

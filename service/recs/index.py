@@ -39,6 +39,7 @@ from service.recs.catalog import Catalog
 log = logging.getLogger(__name__)
 
 BLOCK_USERS = 1024
+HISTORY = 50  # items of a listener's history that reasons look at
 
 
 @dataclass(frozen=True, eq=False)
@@ -99,11 +100,13 @@ class Served:
         return cls(version_id, artifact, catalog, users, user_external, top, order, counts, unit)
 
     def history(self, user: int) -> npt.NDArray[np.int32]:
-        """Dense items the known listener ``user`` played in training, most confident first."""
+        """Dense items the known listener ``user`` played in training; when there are more
+        than ``HISTORY``, the most confident ``HISTORY`` of them."""
         ui = self.artifact.user_items
         start, stop = ui.indptr[user], ui.indptr[user + 1]
-        order = np.argsort(-ui.data[start:stop], kind="stable")
-        items: npt.NDArray[np.int32] = ui.indices[start:stop][order]
+        items: npt.NDArray[np.int32] = ui.indices[start:stop]
+        if stop - start > HISTORY:
+            items = items[np.argsort(-ui.data[start:stop], kind="stable")[:HISTORY]]
         return items
 
 

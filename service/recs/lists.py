@@ -14,7 +14,6 @@ store; :func:`needs_store` tells a route when to leave the event loop for that.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,6 +21,7 @@ from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
+import orjson
 from sqlalchemy.orm import Session
 
 from models.history import find_user
@@ -116,17 +116,15 @@ def for_user(
         store_user = None if listener is None else listener.user_id
     dense, picked = _pick(served, ranked, filters, limit)
     why = reasons.because(served, dense, ranked.history, "played")
-    rec_id = uuid.uuid4().hex
-    body = {
-        "user_id": user_id, "data": respond.items(served.catalog, dense, picked, why),
-        "count": len(dense), "model_version": served.version_id, "rec_id": rec_id,
-        "source": source,
-    }  # fmt: skip
+    rec_id = respond.rec_id()
+    meta = {"user_id": user_id, "count": len(dense), "model_version": served.version_id,
+            "rec_id": rec_id, "source": source}  # fmt: skip
+    data = respond.items(served.catalog, dense, picked, why)
     record = ServedList(
         rec_id, store_user, datetime.now(UTC), served.version_id, source,
         served.catalog.item_ids[dense].tolist(),
     )  # fmt: skip
-    return Answer(respond.dumps(body), record)
+    return Answer(respond.body(meta, data), record)
 
 
 def for_seeds(
@@ -172,14 +170,13 @@ def for_seeds(
     ranked = _Ranked(ids[0][keep], scores[0][keep], seeds, deeper)
     dense, picked = _pick(served, ranked, filters, limit)
     why = reasons.because(served, dense, seeds, "chose")
-    rec_id = uuid.uuid4().hex
-    body = {
-        "data": respond.items(cat, dense, picked, why), "count": len(dense),
-        "model_version": served.version_id, "rec_id": rec_id, "source": "seeds",
-    }  # fmt: skip
+    rec_id = respond.rec_id()
+    meta = {"count": len(dense), "model_version": served.version_id, "rec_id": rec_id,
+            "source": "seeds"}  # fmt: skip
+    data = respond.items(cat, dense, picked, why)
     record = ServedList(rec_id, None, datetime.now(UTC), served.version_id, "seeds",
                         cat.item_ids[dense].tolist())  # fmt: skip
-    return Answer(respond.dumps(body), record)
+    return Answer(respond.body(meta, data), record)
 
 
 def similar_items(
@@ -200,11 +197,8 @@ def similar_items(
     ids, scores = art.model.similar_items([index], N=n)
     ranked = _Ranked(ids[0], scores[0], deeper=lambda n: art.model.similar_items([index], N=n))
     dense, picked = _pick(served, ranked, filters, limit)
-    body = {
-        "item_id": item_id, "data": respond.items(served.catalog, dense, picked),
-        "count": len(dense), "model_version": served.version_id,
-    }  # fmt: skip
-    return Answer(respond.dumps(body))
+    meta = {"item_id": item_id, "count": len(dense), "model_version": served.version_id}
+    return Answer(respond.body(meta, respond.items(served.catalog, dense, picked)))
 
 
 def similar_artists(
@@ -228,7 +222,7 @@ def similar_artists(
     ]  # fmt: skip
     body = {"artist_id": artist_id, "data": data, "count": len(data),
             "model_version": served.version_id}  # fmt: skip
-    return Answer(respond.dumps(body))
+    return Answer(orjson.dumps(body))
 
 
 def similar_users(
@@ -277,7 +271,7 @@ def similar_users(
                 break
     body = {"user_id": user_id, "data": out, "count": len(out),
             "model_version": served.version_id}  # fmt: skip
-    return Answer(respond.dumps(body))
+    return Answer(orjson.dumps(body))
 
 
 def _user_cosines(served: Served, user: int) -> npt.NDArray[np.float64]:
@@ -376,13 +370,13 @@ def _store_popular(
         data.append({
             "id": item.id, "title": item.title, "artist": item.artist.name,
             "artist_id": item.artist_id, "kind": item.kind.value, "score": float(listeners),
-            "rank": len(data) + 1, "reason": reasons.POPULAR,
+            "rank": len(data) + 1, "reason": orjson.loads(respond.POPULAR),
         })  # fmt: skip
         if len(data) == limit:
             break
-    rec_id = uuid.uuid4().hex
+    rec_id = respond.rec_id()
     body = {"user_id": user_id, "data": data, "count": len(data), "model_version": None,
             "rec_id": rec_id, "source": "popular"}  # fmt: skip
     record = ServedList(rec_id, user.id if user else None, datetime.now(UTC), None, "popular",
                         [d["id"] for d in data])  # fmt: skip
-    return Answer(respond.dumps(body), record)
+    return Answer(orjson.dumps(body), record)

@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
+import orjson
 import scipy.sparse as sp
 
 from recsys.neighbours import ItemKnn
-from service.recs.index import Served
-
-HISTORY = 50
-POPULAR = "popular with listeners lately"
+from service.recs.index import HISTORY, Served
+from service.recs.respond import POPULAR
 
 
 def because(
     served: Served, items: npt.NDArray[np.int32], history: npt.NDArray[np.int32], verb: str
-) -> list[str]:
-    """One reason per dense item of ``items``, given the listener's dense ``history``."""
+) -> list[bytes]:
+    """One reason (a JSON string) per dense item of ``items``, given the listener's dense
+    ``history``, most confident first; "played" reasons come pre-encoded."""
     hist = history[:HISTORY]
     if not len(items):
         return []
@@ -37,5 +37,8 @@ def because(
         nearest = hist[np.argmax(sim, axis=0)]
     if nearest is None:
         return [POPULAR] * len(items)
+    if verb == "played":
+        played = served.catalog.played_json
+        return [played[i] for i in nearest.tolist()]
     titles = served.catalog.titles
-    return [f"because you {verb} {titles[i]}" for i in nearest.tolist()]
+    return [orjson.dumps(f"because you {verb} {titles[i]}") for i in nearest.tolist()]

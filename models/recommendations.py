@@ -120,20 +120,30 @@ class Listener:
 def listeners_with_news(
     session: Session, *, after_id: int | None = None, after: datetime | None = None
 ) -> list[Listener]:
-    """Listeners (allowing personalisation) with plays of id above ``after_id`` or
-    starting after ``after``; one grouped read over the primary key or the time index."""
+    """Listeners (allowing personalisation) with non-private plays of id above
+    ``after_id`` or starting after ``after``.
+
+    Two reads: the events' ``(user, id)`` alone over a range of the primary key (or of
+    the time index), grouped here, then their users. Grouped or joined in SQL, SQLite's
+    planner walks a user-ordered index of every event instead (over a second on 5M).
+    """
     e = ListeningEvent
-    stmt = (
-        select(e.user_id, User.external_id, func.max(e.id))
-        .join(User, User.id == e.user_id)
-        .where(e.private == false(), User.opt_out_personalization == false())
-        .group_by(e.user_id, User.external_id)
-    )
+    stmt = select(e.user_id, e.id).where(e.private == false())
     if after_id is not None:
         stmt = stmt.where(e.id > after_id)
     if after is not None:
         stmt = stmt.where(e.ts > after)
-    return [Listener(int(u), str(x), int(m)) for u, x, m in session.execute(stmt)]
+    newest: dict[int, int] = {}
+    for u, i in session.execute(stmt):
+        if i > newest.get(u, -1):
+            newest[u] = i
+    out: list[Listener] = []
+    for part in _parts(sorted(newest)):
+        users = select(User.id, User.external_id).where(
+            User.id.in_(part), User.opt_out_personalization == false()
+        )
+        out.extend(Listener(int(u), str(x), newest[int(u)]) for u, x in session.execute(users))
+    return out
 
 
 def plays_after(

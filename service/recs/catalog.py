@@ -67,9 +67,16 @@ class Catalog:
     _no_artists: npt.NDArray[np.bool_] = field(init=False)
     item_json: list[bytes] = field(init=False)  # '{"id":..,"kind":".."' of each item
     played_json: list[bytes] = field(init=False)  # '"because you played <title>"'
+    _servable: npt.NDArray[np.bool_] = field(init=False)  # present, + a False sentinel
+    _of_kind: dict[str, npt.NDArray[np.bool_]] = field(init=False)
 
     def __post_init__(self) -> None:
         self._no_artists = np.zeros(len(self.artist_ids), dtype=bool)
+        self._servable = np.append(self.present, False)
+        self._of_kind = {
+            kind: np.append(self.present & (self.kinds == code), False)
+            for code, kind in enumerate(KINDS)
+        }
         artist_ids = self.artist_ids.ids[self.item_artist].tolist()
         self.item_json = [
             orjson.dumps({
@@ -135,9 +142,9 @@ class Catalog:
     ) -> npt.NDArray[np.int64]:
         """Positions in ``items`` (ranked dense indices, -1 padding allowed) of the first
         ``limit`` that pass ``filters``, in order."""
-        ok = (items >= 0) & self.present[items]
-        if filters.kind is not None:
-            ok &= self.kinds[items] == KINDS.index(filters.kind)
+        # one gather for presence and kind; index -1 (padding) lands on a False sentinel
+        mask = self._servable if filters.kind is None else self._of_kind[filters.kind]
+        ok = mask[items]
         if filters.genre is not None:
             ok &= self.tags.get(filters.genre.casefold(), self._no_artists)[self.item_artist[items]]
         if filters.exclude_artists:
@@ -148,7 +155,7 @@ class Catalog:
         kept = np.flatnonzero(ok)
         if filters.max_per_artist is None:
             return kept[:limit]
-        return _cap(kept, self.item_artist[items[kept]].tolist(), filters.max_per_artist, limit)
+        return _cap(kept, self.item_artist[items[kept]], filters.max_per_artist, limit)
 
     def keep_artists(
         self, artists_: npt.NDArray[np.int32], filters: Filters, limit: int
@@ -170,15 +177,22 @@ class Catalog:
 
 
 def _cap(
-    kept: npt.NDArray[np.int64], artists_: list[int], per_artist: int, limit: int
+    kept: npt.NDArray[np.int64], artists_: npt.NDArray[np.int32], per_artist: int, limit: int
 ) -> npt.NDArray[np.int64]:
+    """The first ``limit`` of ``kept`` with at most ``per_artist`` of each artist; looks at
+    ``3 * limit`` at a time, since a list rarely needs more."""
     counts: dict[int, int] = {}
     out: list[int] = []
-    for position, artist in zip(kept.tolist(), artists_, strict=True):
-        seen = counts.get(artist, 0)
-        if seen < per_artist:
-            counts[artist] = seen + 1
-            out.append(position)
-            if len(out) == limit:
-                break
+    step = 3 * limit
+    for start in range(0, len(kept), step):
+        positions = kept[start : start + step].tolist()
+        for position, artist in zip(
+            positions, artists_[start : start + step].tolist(), strict=True
+        ):
+            seen = counts.get(artist, 0)
+            if seen < per_artist:
+                counts[artist] = seen + 1
+                out.append(position)
+                if len(out) == limit:
+                    return np.asarray(out, dtype=np.int64)
     return np.asarray(out, dtype=np.int64)

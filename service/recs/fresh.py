@@ -33,7 +33,7 @@ from recsys.confidence import ConfidenceParams, play_weights
 from recsys.topn import Ids, Scores
 from service.recs.index import Served
 
-OVERLAP_IDS = 10_000
+OVERLAP_IDS = 2_000
 CACHED_LISTENERS = 10_000
 
 
@@ -59,7 +59,7 @@ class FreshListening:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._sessions = sessions
-        self._poll_seconds = poll_seconds
+        self.poll_seconds = poll_seconds
         self._clock = clock
         self._lock = threading.Lock()
         self._version: int | None = None
@@ -75,7 +75,7 @@ class FreshListening:
             return False
         if served.version_id != self._version or self._checked_at is None:
             return True
-        return self._clock() - self._checked_at >= self._poll_seconds
+        return self._clock() - self._checked_at >= self.poll_seconds
 
     def poll(self, served: Served | None) -> None:
         """Look for news when due; concurrent callers go on with what is known."""

@@ -3,6 +3,7 @@ served-list buffer, with the async checks that keep store reads off the event lo
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from fastapi.concurrency import run_in_threadpool
@@ -40,11 +41,15 @@ class Recs:
         )
 
     async def served(self) -> Served | None:
-        """The version to answer with; a due check for a newer version, or for news, runs
-        in the thread pool, so only one request in a while leaves the event loop."""
+        """The version to answer with. A due check for a newer version runs in the thread
+        pool (one request in a while waits for it); a due look for news runs there too,
+        without anyone waiting, unless ``fresh_seconds`` is 0."""
         served = self.models.served
         if self.models.due():
             served = await run_in_threadpool(self.models.current)
         if self.fresh.due(served):
-            await run_in_threadpool(self.fresh.poll, served)
+            if self.fresh.poll_seconds == 0:  # a look on every request, before answering
+                await run_in_threadpool(self.fresh.poll, served)
+            else:  # nobody waits for the look; the next requests see what it found
+                asyncio.get_running_loop().run_in_executor(None, self.fresh.poll, served)
         return served

@@ -8,53 +8,46 @@ directly (see ``bench/recs_serve.py``); the response model below documents it.
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 
 from service.deps import RecsDep
-from service.recs import lists
+from service.recs import lists, query
 from service.recs.catalog import Filters
-from service.schemas.recommendations import (
-    ExcludeArtists,
-    Genre,
-    Kind,
-    Limit,
-    MaxPerArtist,
-    Recommendations,
-    ReleasedAfter,
-    SeedRequest,
-    SeedsAnswer,
-)
+from service.recs.runtime import Recs
+from service.schemas.recommendations import Recommendations, SeedRequest, SeedsAnswer
 
 router = APIRouter(prefix="/v1", tags=["recommendations"])
 JSON = "application/json"
 
 
-@router.get("/users/{user_id}/recommendations", response_model=Recommendations)
-async def recommendations(
-    recs: RecsDep,
-    user_id: Annotated[str, Path(min_length=1, max_length=128)],
-    limit: Limit = 20,
-    exclude_listened: Annotated[
-        bool, Query(description="leave out what the listener played")
-    ] = True,
-    kind: Kind = None,
-    genre: Genre = None,
-    exclude_artists: ExcludeArtists = None,
-    released_after: ReleasedAfter = None,
-    max_per_artist: MaxPerArtist = None,
-) -> Response:
+USER_ID = 128
+
+
+@router.get(
+    "/users/{user_id}/recommendations",
+    response_model=Recommendations,
+    openapi_extra={"parameters": query.openapi_parameters()},
+    responses={422: {"description": "a bad parameter, named in FastAPI's error shape"}},
+)
+async def recommendations(request: Request, user_id: str) -> Response:
     """What ``user_id`` might play next, best first; ``rec_id`` identifies this answer:
-    send it back on the events it leads to."""
+    send it back on the events it leads to. (The query string is validated by
+    :mod:`service.recs.query`: FastAPI's per-parameter resolution costs more than the list.)"""
+    if not 1 <= len(user_id) <= USER_ID:
+        return JSONResponse({"detail": [{
+            "type": "string_too_long", "loc": ["path", "user_id"],
+            "msg": f"String should have at most {USER_ID} characters", "input": user_id,
+        }]}, status_code=422)  # fmt: skip
+    params = query.parse(request.query_params)
+    if isinstance(params, JSONResponse):
+        return params
+    recs: Recs = request.app.state.recs
     served = await recs.served()
-    filters = Filters(kind, genre, frozenset(exclude_artists or ()), released_after,
-                      max_per_artist)  # fmt: skip
     args = (served, recs.fresh, recs.sessions)
-    kwargs = {"user_id": user_id, "limit": limit, "filters": filters,
-              "exclude_listened": exclude_listened}  # fmt: skip
+    kwargs = {"user_id": user_id, "limit": params.limit, "filters": params.filters(),
+              "exclude_listened": params.exclude_listened}  # fmt: skip
     if lists.needs_store(served, recs.fresh, user_id):
         answer = await run_in_threadpool(lambda: lists.for_user(*args, **kwargs))  # type: ignore[arg-type]
     else:

@@ -37,7 +37,10 @@ import numpy as np
 
 from models.engine import make_engine, session_factory
 from models.model_versions import get_active
+from models.recommendations import external_user_ids
 from recsys.artifacts import load_artifact
+from service.recs.index import Served
+from service.settings import RecsSettings
 
 ENCORE = str(Path(sys.executable).parent / "encore")
 QUERY = "limit=20&kind=track&exclude_listened=true&max_per_artist=2"
@@ -101,8 +104,6 @@ def recall_at_10(base: str, database: str, sample: int) -> float:
         active = get_active(session)
         assert active is not None, "no active model version"
         path, checksum = active.path, active.checksum
-        from models.recommendations import external_user_ids
-
         art = load_artifact(Path(path), checksum=checksum)
         users = np.random.default_rng(7).choice(art.model.n_users, sample, replace=False)
         names = external_user_ids(session, art.user_ids.external(users).tolist())
@@ -120,9 +121,6 @@ def recall_at_10(base: str, database: str, sample: int) -> float:
 
 def rank_into(cache: str, database: str) -> float:
     """Rank the active version's candidates into ``cache`` as a worker would; seconds."""
-    from service.recs.index import Served
-    from service.settings import RecsSettings
-
     sessions = session_factory(make_engine(database))
     started = time.perf_counter()
     with sessions() as session:

@@ -45,7 +45,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         try:
             yield
         finally:
-            app.state.recs.log.stop()
+            app.state.recs.close()
             if owned:
                 app.state.store.close()
 

@@ -122,6 +122,7 @@ class Candidates:
         self.scores = np.full((users, n), -np.inf, dtype=np.float32)
         self.ready = np.zeros(users, dtype=bool)
         self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
         self.done = threading.Event()
 
     def get(self, user: int) -> tuple[Ids, Scores]:
@@ -134,10 +135,17 @@ class Candidates:
 
     def start(self, version_id: int) -> None:
         name = f"candidates-{version_id}"
-        threading.Thread(target=self._fill, args=(version_id,), name=name, daemon=True).start()
+        self._thread = threading.Thread(
+            target=self._fill, args=(version_id,), name=name, daemon=True
+        )
+        self._thread.start()
 
-    def stop(self) -> None:
+    def stop(self, wait: float = 0.0) -> None:
+        """Stop ranking after the current block; wait up to ``wait`` seconds for that, so a
+        stopping process never exits in the middle of implicit's C++ (which aborts)."""
         self._stop.set()
+        if wait and self._thread is not None:
+            self._thread.join(timeout=wait)
 
     def _fill(self, version_id: int) -> None:
         started = time.perf_counter()

@@ -22,10 +22,18 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 import orjson
+import scipy.sparse as sp
 from sqlalchemy.orm import Session
 
+from models.catalog import Artist
 from models.history import find_user
-from models.recommendations import comparison_opt_outs, items_by_id, popular_items
+from models.recommendations import (
+    comparison_opt_outs,
+    first_heard_of,
+    items_by_id,
+    listened_items,
+    popular_items,
+)
 from models.served import ServedList
 from recsys import artists as artist_knn
 from recsys.errors import ModelNotReady
@@ -313,9 +321,7 @@ def _without(items: npt.NDArray[np.int32], deeper: Deeper) -> Deeper:
     return ranked
 
 
-def _row(items: npt.NDArray[np.int32], n_items: int) -> Any:
-    import scipy.sparse as sp
-
+def _row(items: npt.NDArray[np.int32], n_items: int) -> sp.csr_matrix:
     data = np.ones(len(items), dtype=np.float32)
     return sp.csr_matrix((data, (np.zeros(len(items), dtype=np.int32), items)),
                          shape=(1, n_items))  # fmt: skip
@@ -332,8 +338,6 @@ def _artist_top(served: Served, artist: int) -> npt.NDArray[np.int32]:
 
 
 def _unknown_artist(session: Callable[[], Session], artist_id: int) -> str:
-    from models.catalog import Artist
-
     with session() as s:
         known = s.get(Artist, artist_id) is not None
     return "the model has no plays of this artist yet" if known else "no such artist"
@@ -343,8 +347,6 @@ def _store_popular(
     session: Session, *, user_id: str, limit: int, filters: Filters, exclude_listened: bool
 ) -> Answer:
     """Popularity from the store, for when no model is active (filters applied here)."""
-    from models.recommendations import first_heard_of, listened_items
-
     user = find_user(session, user_id)
     exclude = listened_items(session, user_id=user.id) if user and exclude_listened else set()
     pool = popular_items(session, limit=max(limit * 10, 200), exclude=exclude)

@@ -4,6 +4,7 @@ served-list buffer, with the async checks that keep store reads off the event lo
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 
 from fastapi.concurrency import run_in_threadpool
@@ -14,6 +15,15 @@ from service.recs.fresh import FreshListening
 from service.recs.index import Served
 from service.recs.served_log import ServedLog
 from service.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def _report(look: asyncio.Future[None]) -> None:
+    """Log a failed look for news (the next one retries); nobody else would see it."""
+    exc = None if look.cancelled() else look.exception()
+    if exc is not None:
+        log.error("looking for new listening failed: %s", str(exc).splitlines()[0])
 
 
 @dataclass(eq=False)
@@ -40,6 +50,13 @@ class Recs:
             ),
         )
 
+    def close(self) -> None:
+        """Write the queued served lists and stop ranking candidates."""
+        self.log.stop()
+        served = self.models.served
+        if served is not None:
+            served.top.stop(wait=30)
+
     async def served(self) -> Served | None:
         """The version to answer with. A due check for a newer version runs in the thread
         pool (one request in a while waits for it); a due look for news runs there too,
@@ -51,5 +68,6 @@ class Recs:
             if self.fresh.poll_seconds == 0:  # a look on every request, before answering
                 await run_in_threadpool(self.fresh.poll, served)
             else:  # nobody waits for the look; the next requests see what it found
-                asyncio.get_running_loop().run_in_executor(None, self.fresh.poll, served)
+                look = asyncio.get_running_loop().run_in_executor(None, self.fresh.poll, served)
+                look.add_done_callback(_report)
         return served

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import implicit.cpu.als
 import numpy as np
 import pytest
 import scipy.sparse as sp
 
 from recsys import artists
-from recsys.artifacts import SERVING, write_artifact
+from recsys.artifacts import SERVING, DataWindow, load_artifact, write_artifact
 from recsys.errors import CorruptArtifact
 from recsys.interactions import Interactions
 from recsys.registry import make_model
@@ -35,8 +36,6 @@ def test_a_listener_given_only_by_their_row_gets_what_a_trained_one_gets(family:
 
 
 def test_als_fold_in_is_the_user_step_of_training() -> None:
-    import implicit.cpu.als
-
     matrix = block_matrix()
     model = make_model(CONTRACT_MODELS["als"])
     model.fit(matrix)
@@ -91,8 +90,6 @@ def test_serving_extras_are_written_and_checksummed(tmp_path: Path) -> None:
     matrix = data.matrix()
     model = make_model(CONTRACT_MODELS["item-knn-bm25"])
     model.fit(matrix)
-    from recsys.artifacts import DataWindow, load_artifact
-
     window = DataWindow(since=0.0, until=1.0, events=8, users=4, items=4)
     art = write_artifact(
         tmp_path, model, user_ids=data.user_ids, item_ids=data.item_ids,

@@ -18,12 +18,13 @@ from sqlalchemy import select
 from data.synth import SynthConfig, build_world, store_history
 from models import model_versions
 from models.catalog import Item
+from models.listening import ListeningEvent as E
+from models.recommendations import first_heard_of
 from models.served import served_between
 from models.users import User
 from recsys.artifacts import load_artifact
 from recsys.confidence import ConfidenceParams, play_weights
 from recsys.retrain import PromoteMode
-from service.app import create_app  # noqa: F401  (the server under test)
 from service.model_holder import ModelHolder
 from service.retraining import Outcome, model_params, retrain
 from service.settings import ModelSettings, RecsSettings, Settings
@@ -133,8 +134,6 @@ def test_business_filters_give_the_exact_filtered_ranking(
                                                  scores[0][ids[0] >= 0], strict=True)]  # fmt: skip
     items = items_of(history, [i for i, _ in ranked])
     with history.sessions() as session:
-        from models.recommendations import first_heard_of
-
         first = first_heard_of(session, list(items))
     # filters the list's first track passes, so the answer cannot be empty
     anchor = next(items[i] for i, _ in ranked if items[i].kind.value == "track")
@@ -179,8 +178,6 @@ def test_an_unknown_listener_gets_what_was_popular_lately_with_the_same_filters(
     art = outcome.artifact
     # independently: distinct listeners per item who streamed it (a non-private play of
     # 30 s or the whole item) in the last 30 days of the data
-    from models.listening import ListeningEvent as E
-
     with history.sessions() as session:
         rows = session.execute(
             select(E.user_id, E.item_id, E.ts, E.ms_played, Item.duration_ms)

@@ -25,22 +25,19 @@ import orjson
 import scipy.sparse as sp
 from sqlalchemy.orm import Session
 
-from models.catalog import Artist
 from models.history import find_user
 from models.recommendations import (
-    comparison_opt_outs,
     first_heard_of,
     items_by_id,
     listened_items,
     popular_items,
 )
 from models.served import ServedList
-from recsys import artists as artist_knn
 from recsys.errors import ModelNotReady
 from recsys.topn import Ids, Scores
-from service.errors import ApiError, NotFound
+from service.errors import NotFound
 from service.recs import reasons, respond
-from service.recs.catalog import KINDS, Filters
+from service.recs.catalog import Filters
 from service.recs.fresh import FreshListening
 from service.recs.index import Served, rank
 
@@ -59,7 +56,7 @@ class Answer:
 
 
 @dataclass(slots=True)
-class _Ranked:
+class Ranked:
     ids: npt.NDArray[np.int32]
     scores: npt.NDArray[np.float32]
     history: npt.NDArray[np.int32] = field(default_factory=lambda: np.zeros(0, np.int32))
@@ -95,11 +92,11 @@ def for_user(
     listener = fresh.by_external.get(user_id)
     folded = None if listener is None else fresh.folded(served, listener, served.candidates)
     source: Source
-    ranked: _Ranked
+    ranked: Ranked
     if folded is not None:
         row = folded.row
         source = "fresh"
-        ranked = _Ranked(folded.ids, folded.scores, folded.history,
+        ranked = Ranked(folded.ids, folded.scores, folded.history,
                          lambda n: model.recommend_rows(row, N=n))  # fmt: skip
         if not exclude_listened:
             ranked.ids, ranked.scores = model.recommend_rows(row, n_items, False)
@@ -110,19 +107,19 @@ def for_user(
         rows = art.user_items[user] if not exclude_listened else None
         if rows is not None:
             ids, scores = model.recommend([user], rows, N=n_items, filter_already_liked=False)
-            ranked = _Ranked(ids[0], scores[0], served.history(user))
+            ranked = Ranked(ids[0], scores[0], served.history(user))
         else:
             top_ids, top_scores = served.top.get(user)
-            ranked = _Ranked(
+            ranked = Ranked(
                 top_ids, top_scores, served.history(user),
                 lambda n: rank(art, np.array([user]), n),
             )  # fmt: skip
         store_user = int(art.user_ids.ids[user])
     else:
         source = "popular"
-        ranked = _Ranked(served.popular, served.popular_scores)
+        ranked = Ranked(served.popular, served.popular_scores)
         store_user = None if listener is None else listener.user_id
-    dense, picked = _pick(served, ranked, filters, limit)
+    dense, picked = pick(served, ranked, filters, limit)
     why = reasons.because(served, dense, ranked.history, "played")
     rec_id = respond.rec_id()
     meta = {"user_id": user_id, "count": len(dense), "model_version": served.version_id,
@@ -175,8 +172,8 @@ def for_seeds(
     ids, scores = art.model.recommend_rows(row, N=n, filter_already_liked=False)
     keep = ~np.isin(ids[0], items)
     deeper = _without(items, lambda n: art.model.recommend_rows(row, n + len(items), False))
-    ranked = _Ranked(ids[0][keep], scores[0][keep], seeds, deeper)
-    dense, picked = _pick(served, ranked, filters, limit)
+    ranked = Ranked(ids[0][keep], scores[0][keep], seeds, deeper)
+    dense, picked = pick(served, ranked, filters, limit)
     why = reasons.because(served, dense, seeds, "chose")
     rec_id = respond.rec_id()
     meta = {"count": len(dense), "model_version": served.version_id, "rec_id": rec_id,
@@ -187,116 +184,8 @@ def for_seeds(
     return Answer(respond.body(meta, data), record)
 
 
-def similar_items(
-    served: Served | None, session: Callable[[], Session], *, item_id: int, limit: int,
-    filters: Filters,
-) -> Answer:  # fmt: skip
-    """The ``limit`` items the served model finds most like ``item_id`` (a store id)."""
-    if served is None:
-        raise ModelNotReady(NO_MODEL)
-    art = served.artifact
-    index = int(art.item_ids.index([item_id])[0])
-    if index < 0 or not served.catalog.present[index]:
-        with session() as s:
-            known = items_by_id(s, [item_id])
-        msg = "the model has no plays of this item yet" if known else "no such item"
-        raise NotFound(["path", "item_id"], msg)
-    n = min(served.candidates, art.model.n_items - 1)
-    ids, scores = art.model.similar_items([index], N=n)
-    ranked = _Ranked(ids[0], scores[0], deeper=lambda n: art.model.similar_items([index], N=n))
-    dense, picked = _pick(served, ranked, filters, limit)
-    meta = {"item_id": item_id, "count": len(dense), "model_version": served.version_id}
-    return Answer(respond.body(meta, respond.items(served.catalog, dense, picked)))
-
-
-def similar_artists(
-    served: Served | None, session: Callable[[], Session], *, artist_id: int, limit: int,
-    filters: Filters,
-) -> Answer:  # fmt: skip
-    """Artists whose listeners overlap most with ``artist_id``'s (see :mod:`recsys.artists`)."""
-    if served is None:
-        raise ModelNotReady(NO_MODEL)
-    cat = served.catalog
-    index = int(cat.artist_ids.index([artist_id])[0])
-    if index < 0 or cat.artist_similarity is None:
-        raise NotFound(["path", "artist_id"], _unknown_artist(session, artist_id))
-    near, cosines = artist_knn.nearest(cat.artist_similarity, index, cat.artist_similarity.shape[1])
-    keep = cat.keep_artists(near, filters, limit)
-    near, cosines = near[keep], cosines[keep]
-    data = [
-        {"id": int(cat.artist_ids.ids[a]), "name": cat.artist_names[a], "score": float(c),
-         "rank": rank, "kinds": [k for j, k in enumerate(KINDS) if cat.artist_kinds[a, j]]}
-        for rank, (a, c) in enumerate(zip(near.tolist(), cosines.tolist(), strict=True), 1)
-    ]  # fmt: skip
-    body = {"artist_id": artist_id, "data": data, "count": len(data),
-            "model_version": served.version_id}  # fmt: skip
-    return Answer(orjson.dumps(body))
-
-
-def similar_users(
-    served: Served | None, session: Callable[[], Session], *, user_id: str, limit: int
-) -> Answer:
-    """Listeners with the most similar taste, never one who opted out of comparisons.
-
-    Factor models compare listeners by the cosine of their factors; other models by the
-    cosine of their training rows.
-
-    Raises
-    ------
-    ApiError
-        404 for a listener the model does not know; 403 when they opted out of comparisons.
-    """
-    if served is None:
-        raise ModelNotReady(NO_MODEL)
-    user = served.users.get(user_id, -1)
-    if user < 0:
-        with session() as s:
-            msg = "the model has no listening of this user yet" if find_user(s, user_id) else (
-                "no such user")  # fmt: skip
-        raise NotFound(["path", "user_id"], msg)
-    art = served.artifact
-    sims = _user_cosines(served, user)
-    sims[user] = -np.inf
-    store_ids = art.user_ids.ids
-    out: list[dict[str, Any]] = []
-    with session() as s:
-        if comparison_opt_outs(s, [int(store_ids[user])]):
-            raise ApiError(403, ["path", "user_id"], "this listener opted out of comparisons",
-                           "comparisons_opted_out")  # fmt: skip
-        order = np.argsort(-sims, kind="stable")
-        for start in range(0, len(order), 4 * limit):
-            block = [int(u) for u in order[start : start + 4 * limit] if np.isfinite(sims[u])]
-            if not block:
-                break
-            hidden = comparison_opt_outs(s, [int(store_ids[u]) for u in block])
-            for u in block:
-                if int(store_ids[u]) not in hidden and served.user_external[u]:
-                    out.append({"user_id": served.user_external[u], "score": float(sims[u]),
-                                "rank": len(out) + 1})  # fmt: skip
-                    if len(out) == limit:
-                        break
-            if len(out) == limit:
-                break
-    body = {"user_id": user_id, "data": out, "count": len(out),
-            "model_version": served.version_id}  # fmt: skip
-    return Answer(orjson.dumps(body))
-
-
-def _user_cosines(served: Served, user: int) -> npt.NDArray[np.float64]:
-    model = served.artifact.model
-    factors = getattr(model, "user_factors", None)
-    if factors is not None and len(factors):
-        unit = factors / np.maximum(np.linalg.norm(factors, axis=1, keepdims=True), 1e-12)
-        return np.asarray(unit @ unit[user], dtype=np.float64)
-    ui = served.artifact.user_items
-    norms = np.sqrt(np.asarray(ui.multiply(ui).sum(axis=1)).ravel())
-    dots = np.asarray((ui @ ui[user].T).toarray(), dtype=np.float64).ravel()
-    cosines: npt.NDArray[np.float64] = dots / np.maximum(norms * max(norms[user], 1e-12), 1e-12)
-    return cosines
-
-
-def _pick(
-    served: Served, ranked: _Ranked, filters: Filters, limit: int
+def pick(
+    served: Served, ranked: Ranked, filters: Filters, limit: int
 ) -> tuple[npt.NDArray[np.int32], list[float]]:
     """The first ``limit`` ranked items that pass ``filters``; when the ranking in hand
     runs out first, it is ranked again ``DEEPER`` times longer, up to the whole catalog."""
@@ -335,12 +224,6 @@ def _artist_top(served: Served, artist: int) -> npt.NDArray[np.int32]:
         served.catalog.item_artist[served.popular] == artist
     ]
     return mine[:ARTIST_SEED_ITEMS]
-
-
-def _unknown_artist(session: Callable[[], Session], artist_id: int) -> str:
-    with session() as s:
-        known = s.get(Artist, artist_id) is not None
-    return "the model has no plays of this artist yet" if known else "no such artist"
 
 
 def _store_popular(

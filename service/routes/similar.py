@@ -14,7 +14,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from service.deps import RecsDep
-from service.recs import lists
+from service.recs import similar
 from service.recs.catalog import Filters
 from service.schemas.recommendations import (
     ExcludeArtists,
@@ -49,7 +49,7 @@ async def similar_items(
     filters = Filters(kind, genre, frozenset(exclude_artists or ()), released_after,
                       max_per_artist)  # fmt: skip
     answer = await run_in_threadpool(
-        lambda: lists.similar_items(
+        lambda: similar.similar_items(
             served, recs.sessions, item_id=item_id, limit=limit, filters=filters
         )
     )
@@ -71,7 +71,7 @@ async def similar_artists(
     served = await recs.served()
     filters = Filters(kind, genre, frozenset(exclude_artists or ()), released_after)
     answer = await run_in_threadpool(
-        lambda: lists.similar_artists(
+        lambda: similar.similar_artists(
             served, recs.sessions, artist_id=artist_id, limit=limit, filters=filters
         )
     )
@@ -88,6 +88,6 @@ async def similar_users(
     never shown, and one who opted out gets 403."""
     served = await recs.served()
     answer = await run_in_threadpool(
-        lambda: lists.similar_users(served, recs.sessions, user_id=user_id, limit=limit)
+        lambda: similar.similar_users(served, recs.sessions, user_id=user_id, limit=limit)
     )
     return Response(answer.body, media_type=JSON)

@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export OPENBLAS_NUM_THREADS := 1
 
-.PHONY: install browser demo serve retrain test lint pytest bench clean docs
+.PHONY: install browser demo serve retrain test lint pytest bench bench-recs clean docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,15 @@ bench: install
 # The API reference is generated from the app's OpenAPI schema (a test fails while it is stale).
 docs: install
 	$(BIN)/encore openapi --markdown > docs/api.md
+# Serving throughput vs. a trivial endpoint with wrk (Debian's package, installed when
+# missing). RECS_DB must hold an active model whose artifacts are under RECS_MODELS.
+RECS_DB ?= sqlite:///./encore.db
+RECS_MODELS ?= artifacts/models
+bench-recs: install
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } || \
+	  { echo "error: wrk missing: apt-get install wrk"; exit 1; }
+	$(BIN)/python bench/recs_serve.py --database $(RECS_DB) --models $(RECS_MODELS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache encore.db encore.db-wal encore.db-shm artifacts

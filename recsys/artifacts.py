@@ -3,7 +3,8 @@
 A directory holds ``model.npz`` (the :class:`~recsys.recommender.Recommender` state),
 ``ids.npz`` (the source's user and item ids in dense-index order), ``user_items.npz``
 (the training matrix, so a server can filter what a listener already knows and score
-item-kNN) and ``meta.json``: parameters, data window, metrics and the sha256 of every
+item-kNN), optionally ``serving.npz`` (what a server needs beyond the model,
+:mod:`recsys.serving`) and ``meta.json``: parameters, data window, metrics and the sha256 of every
 ``.npz``. Nothing is pickled. A directory is written under a temporary name and renamed
 into place, so a reader never sees half an artifact; :func:`load_artifact` refuses one
 whose files do not match their checksums.
@@ -30,10 +31,12 @@ from recsys.errors import CorruptArtifact, ModelFileError
 from recsys.interactions import IdMap
 from recsys.params import params_dict
 from recsys.recommender import Recommender
+from recsys.serving import ServingExtras
 
 ARTIFACT_VERSION = 1
 META = "meta.json"
 FILES = ("model.npz", "ids.npz", "user_items.npz")
+SERVING = "serving.npz"  # optional: absent where the source names no artists
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,7 @@ class Artifact:
     metrics: dict[str, Any]
     checksum: str
     meta: dict[str, Any] = field(default_factory=dict)
+    serving: ServingExtras | None = None
 
 
 def sha256_file(path: Path) -> str:
@@ -97,6 +101,7 @@ def write_artifact(
     user_items: sp.csr_matrix,
     window: DataWindow,
     metrics: dict[str, Any],
+    serving: ServingExtras | None = None,
 ) -> Artifact:
     """Write a new versioned directory under ``root`` and return it as loaded.
 
@@ -110,8 +115,12 @@ def write_artifact(
         model.save(staging / "model.npz")
         np.savez(staging / "ids.npz", allow_pickle=False, users=user_ids.ids, items=item_ids.ids)
         # uncompressed: zlib took 6 s of a 5M-event retrain for a 2.6x smaller file
-        sp.save_npz(staging / "user_items.npz", user_items, compressed=False)
-        files = {f: sha256_file(staging / f) for f in FILES}
+        sp.save_npz(staging / "user_items.npz", sp.csr_matrix(user_items), compressed=False)
+        names: tuple[str, ...] = FILES
+        if serving is not None:
+            serving.save(staging / SERVING)
+            names = (*FILES, SERVING)
+        files = {f: sha256_file(staging / f) for f in names}
         meta = {
             "artifact_version": ARTIFACT_VERSION,
             "family": model.family,
@@ -123,7 +132,7 @@ def write_artifact(
             "checksum": combined_checksum(files),
         }
         (staging / META).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
-        for f in (*FILES, META, "."):
+        for f in (*names, META, "."):
             _fsync(staging / f)
         final = root / name
         os.rename(staging, final)
@@ -132,8 +141,8 @@ def write_artifact(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return Artifact(
-        final, model, user_ids, item_ids, user_items, window, metrics,
-        str(meta["checksum"]), meta,
+        final, model, user_ids, item_ids, sp.csr_matrix(user_items), window, metrics,
+        str(meta["checksum"]), meta, serving,
     )  # fmt: skip
 
 
@@ -158,7 +167,7 @@ def load_artifact(path: Path | str, *, checksum: str | None = None) -> Artifact:
         window = DataWindow(**meta["window"])
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise CorruptArtifact(f"cannot read the sidecar of {path}: {exc}") from None
-    if set(files) != set(FILES):
+    if set(files) - {SERVING} != set(FILES):
         raise CorruptArtifact(f"{path}: the sidecar lists {sorted(files)}, not {list(FILES)}")
     for name, expected in files.items():
         try:
@@ -176,11 +185,16 @@ def load_artifact(path: Path | str, *, checksum: str | None = None) -> Artifact:
         with np.load(path / "ids.npz", allow_pickle=False) as ids:
             users, items = IdMap(ids["users"]), IdMap(ids["items"])
         user_items = sp.csr_matrix(sp.load_npz(path / "user_items.npz"))
+        serving = ServingExtras.load(path / SERVING) if SERVING in files else None
     except (ModelFileError, OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
         raise CorruptArtifact(f"cannot load {path}: {exc}") from None
-    if user_items.shape != (len(users), len(items)) or model.n_items != len(items):
+    if (
+        user_items.shape != (len(users), len(items))
+        or model.n_items != len(items)
+        or (serving is not None and len(serving.item_artist) != len(items))
+    ):
         raise CorruptArtifact(f"{path}: the model, ids and matrix disagree in shape")
     return Artifact(
         path, model, users, items, user_items, window, dict(meta.get("metrics", {})),
-        str(meta["checksum"]), meta,
+        str(meta["checksum"]), meta, serving,
     )  # fmt: skip

@@ -8,6 +8,7 @@ from typing import Any
 
 import implicit.als
 import implicit.bpr
+import implicit.cpu.als
 import implicit.lmf
 import numpy as np
 import numpy.typing as npt
@@ -64,6 +65,30 @@ class MatrixFactorization(Recommender):
         self, users: npt.NDArray[np.int64], user_items: sp.csr_matrix
     ) -> npt.NDArray[np.float32]:
         scores: npt.NDArray[np.float32] = self.user_factors[users] @ self.item_factors.T
+        return scores
+
+    def fold_in(self, user_items: sp.csr_matrix) -> npt.NDArray[np.float32]:
+        """Factors for listeners given as confidence rows, item factors held fixed.
+
+        implicit's ALS ``recalculate_user`` with this model's regularization and alpha: for
+        ALS that is exactly the user step of training; for BPR and LMF (which have no such
+        step) it is the least-squares projection of the row onto their item factors.
+        """
+        weighted = sp.csr_matrix(self.weighting.transform(sp.csr_matrix(user_items)))
+        p = self.params
+        solver = implicit.cpu.als.AlternatingLeastSquares(
+            factors=self.item_factors.shape[1], regularization=p.regularization,
+            alpha=getattr(p, "alpha", 1.0), num_threads=1,
+        )  # fmt: skip
+        solver.item_factors = self.item_factors
+        users = np.arange(weighted.shape[0])
+        factors: npt.NDArray[np.float32] = np.asarray(
+            solver.recalculate_user(users, weighted), dtype=np.float32
+        ).reshape(len(users), -1)
+        return factors
+
+    def _row_scores(self, user_items: sp.csr_matrix) -> npt.NDArray[np.float32]:
+        scores: npt.NDArray[np.float32] = self.fold_in(user_items) @ self.item_factors.T
         return scores
 
     def _item_scores(self, items: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:

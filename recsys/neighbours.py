@@ -66,6 +66,9 @@ class ItemKnn(Recommender):
         weighted = sp.csr_matrix(self.weighting.transform(user_items), dtype=np.float64)
         return self._dense(weighted @ self.similarity)
 
+    def _row_scores(self, user_items: sp.csr_matrix) -> npt.NDArray[np.float64]:
+        return self._user_scores(np.zeros(0, dtype=np.int64), user_items)
+
     def _item_scores(self, items: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
         return self._dense(self.similarity[items])
 

@@ -44,6 +44,9 @@ class Popularity(Recommender):
     ) -> npt.NDArray[np.float64]:
         return np.tile(self.item_scores, (len(users), 1))
 
+    def _row_scores(self, user_items: sp.csr_matrix) -> npt.NDArray[np.float64]:
+        return np.tile(self.item_scores, (user_items.shape[0], 1))
+
     def _item_scores(self, items: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
         return np.tile(self.item_scores, (len(items), 1))
 

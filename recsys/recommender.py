@@ -109,18 +109,59 @@ class Recommender(ABC):
             Shape ``(len(user_ids), N)``, best first; padded with -1 and -inf.
         """
         users = self._check_users(user_ids)
+        return self._rank(
+            user_items, N, filter_already_liked,
+            lambda start, stop, block: self._user_scores(users[start:stop], block),
+            len(users),
+        )  # fmt: skip
+
+    def recommend_rows(
+        self, user_items: sp.csr_matrix, N: int = 10, filter_already_liked: bool = True
+    ) -> tuple[Ids, Scores]:
+        """Top-``N`` items for listeners known only by their interactions (fold-in).
+
+        For a listener new since training, or one whose listening changed: factor models
+        solve the listener's factors from the row against the fixed item factors (the ALS
+        user step, as implicit's ``recalculate_user``); item-kNN and popularity score a
+        row exactly as they score a trained user.
+
+        Parameters
+        ----------
+        user_items : csr_matrix
+            ``(n, n_items)`` confidence rows, weighted as training weighted its input.
+
+        Returns
+        -------
+        ids, scores : ndarray
+            Shape ``(n, N)``, best first; padded with -1 and -inf.
+        """
+        self._check_ready()
         rows = sp.csr_matrix(user_items)
-        if rows.shape != (len(users), self.n_items):
+        return self._rank(
+            rows, N, filter_already_liked,
+            lambda _start, _stop, block: self._row_scores(block), rows.shape[0],
+        )  # fmt: skip
+
+    def _rank(
+        self,
+        user_items: sp.csr_matrix,
+        N: int,
+        filter_already_liked: bool,
+        scorer: Callable[[int, int, sp.csr_matrix], npt.NDArray[np.floating[Any]]],
+        n_rows: int,
+    ) -> tuple[Ids, Scores]:
+        rows = sp.csr_matrix(user_items)
+        if rows.shape != (n_rows, self.n_items):
             raise ValueError(
-                f"user_items must be {len(users)} x {self.n_items}, not {rows.shape[0]} x "
+                f"user_items must be {n_rows} x {self.n_items}, not {rows.shape[0]} x "
                 f"{rows.shape[1]}"
             )
-        ids = np.full((len(users), N), -1, dtype=np.int32)
-        scores = np.full((len(users), N), -np.inf, dtype=np.float32)
+        ids = np.full((n_rows, N), -1, dtype=np.int32)
+        scores = np.full((n_rows, N), -np.inf, dtype=np.float32)
         step = _block_rows(self.n_items)
-        for start in range(0, len(users), step):
+        for start in range(0, n_rows, step):
             block = rows[start : start + step]
-            dense = self._user_scores(users[start : start + step], block)
+            dense = scorer(start, start + block.shape[0], block)
             if filter_already_liked:
                 liked_rows = np.repeat(np.arange(block.shape[0]), np.diff(block.indptr))
                 dense[liked_rows, block.indices] = -np.inf
@@ -165,6 +206,10 @@ class Recommender(ABC):
         self, users: npt.NDArray[np.int64], user_items: sp.csr_matrix
     ) -> npt.NDArray[np.floating[Any]]:
         """Dense ``(len(users), n_items)`` scores, -inf where an item is not a candidate."""
+
+    def _row_scores(self, user_items: sp.csr_matrix) -> npt.NDArray[np.floating[Any]]:
+        """Dense scores of listeners given only as rows; see :meth:`recommend_rows`."""
+        raise NotImplementedError(f"{self.family} cannot score listeners it was not fitted on")
 
     @abstractmethod
     def _item_scores(self, items: npt.NDArray[np.int64]) -> npt.NDArray[np.floating[Any]]:

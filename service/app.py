@@ -18,7 +18,7 @@ from service.auth.keys import KeyCache
 from service.auth.ratelimit import RateLimiter
 from service.auth.tokens import TokenSigner, load_secret
 from service.middleware import BodyLimit, RequestContext
-from service.model_holder import ModelHolder
+from service.recs.runtime import Recs
 from service.routes import ROUTERS
 from service.settings import Settings, get_settings
 from service.store import Store
@@ -47,17 +47,18 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
                 "auth is OFF (ENCORE_AUTH=off): anyone who can reach this server "
                 "can read and change everything; for local demos only"
             )
-        app.state.user_caches = []
-        app.state.models = ModelHolder(
-            app.state.store.sessions, reload_seconds=settings.models.reload_seconds
-        )
+        app.state.recs = Recs.create(app.state.store.sessions, settings)
+        app.state.models = app.state.recs.models
+        app.state.user_caches = [app.state.recs]
         try:
             app.state.models.refresh()
         except (StoreError, SQLAlchemyError) as exc:  # /readyz reports it; requests retry
             log.warning("no model loaded at start: %s", str(exc).splitlines()[0])
+        app.state.recs.log.start()
         try:
             yield
         finally:
+            app.state.recs.close()
             if owned:
                 app.state.store.close()
 

@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session
 
 from models.api_keys import Scope
 from service.auth.access import Access, Principal, require_self
-from service.model_holder import ModelHolder, Served
+from service.model_holder import ModelHolder
+from service.recs.index import Served
+from service.recs.runtime import Recs
 from service.settings import Settings
 from service.store import Store
 
@@ -76,3 +78,11 @@ def get_principal(request: Request) -> Principal | None:
 PrincipalDep = Annotated[Principal | None, Depends(get_principal)]
 
 __all__ = ["require_self"]  # re-exported for routes that act for the caller
+
+
+def get_recs(request: Request) -> Recs:
+    recs: Recs = request.app.state.recs
+    return recs
+
+
+RecsDep = Annotated[Recs, Depends(get_recs)]

@@ -4,46 +4,30 @@ Servers never train; they load what ``encore retrain`` wrote and ``encore models
 activated. The holder asks the store which version is active at most once every
 ``reload_seconds`` (on a request, never in the background). A new version is loaded and
 verified in full before the reference is replaced, so a request sees the old model or
-the new one, never a mix; an artifact that fails verification is refused, logged, and
-the old model keeps serving until another version is promoted.
+the new one, never a mix (the in-memory catalog is built before the swap; listeners'
+candidates are ranked after it, :mod:`service.recs.index`); an artifact that fails
+verification is refused, logged, and the old model keeps serving until another version
+is promoted.
 """
 
 from __future__ import annotations
 
 import logging
+import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-import numpy.typing as npt
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.model_versions import get_active
-from recsys.artifacts import Artifact, load_artifact
+from recsys.artifacts import load_artifact
 from recsys.errors import CorruptArtifact
 from service import metrics
+from service.recs.index import Served
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, eq=False)
-class Served:
-    """A loaded version; ``popular`` holds dense item indices, most training listeners
-    first, and ``listeners`` the count of each item, for the popularity fallback."""
-
-    version_id: int
-    artifact: Artifact
-    popular: npt.NDArray[np.int64]
-    listeners: npt.NDArray[np.int64]
-
-    @classmethod
-    def of(cls, version_id: int, artifact: Artifact) -> Served:
-        listeners = np.asarray(artifact.user_items.getnnz(axis=0), dtype=np.int64)
-        order = np.lexsort((np.arange(len(listeners)), -listeners))
-        return cls(version_id, artifact, order.astype(np.int64), listeners)
 
 
 class ModelHolder:
@@ -54,9 +38,13 @@ class ModelHolder:
         sessions: sessionmaker[Session],
         *,
         reload_seconds: float,
+        candidates: int = 200,
+        cache_dir: Path | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._sessions = sessions
+        self._candidates = candidates
+        self._cache_dir = cache_dir or Path(tempfile.gettempdir()) / "encore-candidates"
         self._reload_seconds = reload_seconds
         self._clock = clock
         self._served: Served | None = None
@@ -69,11 +57,15 @@ class ModelHolder:
         """The version currently served, without checking for a newer one."""
         return self._served
 
+    def due(self) -> bool:
+        """Whether the next :meth:`current` asks the store (so an async caller can leave
+        the event loop for it)."""
+        return self._checked_at is None or self._clock() - self._checked_at >= self._reload_seconds
+
     def current(self) -> Served | None:
         """The version to answer with, after a check for a newer one when one is due."""
-        due = self._checked_at is None or self._clock() - self._checked_at >= self._reload_seconds
         # one request checks; concurrent ones answer with the version in hand
-        if due and self._lock.acquire(blocking=False):
+        if self.due() and self._lock.acquire(blocking=False):
             try:
                 self.refresh()
             finally:
@@ -104,6 +96,13 @@ class ModelHolder:
             kept = "none" if self._served is None else self._served.version_id
             log.error("refused model version %d (%s); still serving %s", version_id, exc, kept)
             return
-        self._served = Served.of(version_id, artifact)
+        with self._sessions() as session:
+            loaded = Served.load(
+                version_id, artifact, session, candidates=self._candidates,
+                cache_dir=self._cache_dir,
+            )  # fmt: skip
+        if self._served is not None:
+            self._served.top.stop()
+        self._served = loaded
         metrics.MODEL_VERSION.set(version_id)
         log.info("serving model version %d (%s) from %s", version_id, artifact.model.family, path)

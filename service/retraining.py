@@ -20,6 +20,7 @@ from pathlib import Path
 
 from models import model_versions
 from models.model_versions import ModelVersion
+from recsys import serving
 from recsys.artifacts import Artifact, write_artifact
 from recsys.errors import RecsysError, UnknownModel
 from recsys.params import ModelParams, params_dict, params_from_dict, params_hash
@@ -164,6 +165,7 @@ def retrain(
             settings.models.dir.resolve(), trained.model,
             user_ids=interactions.user_ids, item_ids=interactions.item_ids,
             user_items=trained.user_items, window=trained.window, metrics=trained.metrics,
+            serving=serving.from_interactions(interactions, trained.user_items),
         )  # fmt: skip
     to_beat, against = _to_beat(trained, rival, same)
     window = trained.window

@@ -178,6 +178,20 @@ class ServeSettings(BaseModel):
         return value
 
 
+class RecsSettings(BaseModel):
+    """How lists are served: candidates ranked per listener when a model loads, how often
+    a worker looks for listening newer than its model, how served lists are written."""
+
+    candidates: int = Field(200, ge=10, le=5000, description="precomputed per listener")
+    fresh_seconds: float = Field(2.0, ge=0, description="least time between looks for news")
+    served_flush_seconds: float = Field(1.0, gt=0, description="served lists written this often")
+    served_flush_lists: int = Field(500, ge=1, description="or as soon as this many wait")
+    cache_dir: Path | None = Field(None, description="ranked candidates shared by workers")
+
+    def candidates_dir(self) -> Path:
+        return self.cache_dir or Path(tempfile.gettempdir()) / "encore-candidates"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="ENCORE_",
@@ -200,6 +214,7 @@ class Settings(BaseSettings):
     http: HttpSettings = HttpSettings()
     retention: RetentionSettings = RetentionSettings()
     serve: ServeSettings = ServeSettings()
+    recs: RecsSettings = RecsSettings()
 
     @classmethod
     def settings_customise_sources(

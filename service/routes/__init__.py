@@ -22,6 +22,7 @@ from service.routes import (
     recommendations,
     sharing,
     signin,
+    similar,
     users,
     wrapped,
 )  # fmt: skip
@@ -33,7 +34,9 @@ ROUTERS: tuple[tuple[APIRouter, Access], ...] = (
     (catalog.router,   READ),      # GET /v1/items, GET /v1/artists
     (history.router,   READ_OWN),  # GET /v1/users/{user_id}/history
     (recommendations.router, READ_OWN),  # GET /v1/users/{user_id}/recommendations,
-                                         # GET /v1/items/{item_id}/similar (key only)
+                                         # POST /v1/recommendations (key only)
+    (similar.router,   READ_OWN),  # GET /v1/users/{user_id}/similar; GET /v1/items|artists/
+                                   # {id}/similar (key only)
     (imports.router,   INGEST),    # POST /v1/imports, GET /v1/imports/{job_id}
     (wrapped.router,   READ_OWN),  # GET /v1/users/{user_id}/wrapped[/{year}[/top-songs]]
     (sharing.router,   READ_OWN),  # .../wrapped/{year}/card.png|story; POST|DELETE .../share

@@ -1,48 +1,72 @@
-"""``GET /v1/users/{user_id}/recommendations`` and ``GET /v1/items/{item_id}/similar``.
+"""``GET /v1/users/{user_id}/recommendations`` and ``POST /v1/recommendations``.
 
-Both answer from the active model version (see :mod:`service.model_holder`). A listener
-the model does not know gets popular items, never an error; with no active model,
-recommendations fall back to popularity computed from the store, while similar items
-answer 503 ``model_not_ready``: there is nothing sensible to rank them by.
+Both answer from the active model version (see :mod:`service.recs`). A listener the
+model does not know gets popular items, never an error. The user list is the hot path:
+for a listener without news it costs no database round trip, and its JSON is built
+directly (see ``bench/recs_serve.py``); the response model below documents it.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
 
-from fastapi import APIRouter, Path, Query
-
-from service import recommend
-from service.deps import ModelDep, SessionDep
-from service.schemas.recommendations import Recommendations, SimilarItems
+from service.deps import RecsDep
+from service.recs import lists, query
+from service.recs.catalog import Filters
+from service.recs.runtime import Recs
+from service.schemas.recommendations import Recommendations, SeedRequest, SeedsAnswer
 
 router = APIRouter(prefix="/v1", tags=["recommendations"])
-
-Limit = Annotated[int, Query(ge=1, le=200, description="items to return")]
-
-
-@router.get("/users/{user_id}/recommendations", response_model=Recommendations)
-def recommendations(
-    session: SessionDep,
-    model: ModelDep,
-    user_id: Annotated[str, Path(min_length=1, max_length=128)],
-    limit: Limit = 20,
-    exclude_listened: Annotated[
-        bool, Query(description="leave out what the listener played before training")
-    ] = True,
-) -> Recommendations:
-    """What ``user_id`` might play next, best first; ``rec_id`` identifies this answer."""
-    return recommend.for_user(
-        session, model, user_id=user_id, limit=limit, exclude_listened=exclude_listened
-    )
+JSON = "application/json"
 
 
-@router.get("/items/{item_id}/similar", response_model=SimilarItems)
-def similar_items(
-    session: SessionDep,
-    model: ModelDep,
-    item_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
-    limit: Limit = 20,
-) -> SimilarItems:
-    """Items the active model finds most like ``item_id``, most similar first."""
-    return recommend.similar(session, model, item_id=item_id, limit=limit)
+USER_ID = 128
+
+
+@router.get(
+    "/users/{user_id}/recommendations",
+    response_model=Recommendations,
+    openapi_extra={"parameters": query.openapi_parameters()},
+    responses={422: {"description": "a bad parameter, named in FastAPI's error shape"}},
+)
+async def recommendations(request: Request, user_id: str) -> Response:
+    """What ``user_id`` might play next, best first; ``rec_id`` identifies this answer:
+    send it back on the events it leads to. (The query string is validated by
+    :mod:`service.recs.query`: FastAPI's per-parameter resolution costs more than the list.)"""
+    if not 1 <= len(user_id) <= USER_ID:
+        return JSONResponse({"detail": [{
+            "type": "string_too_long", "loc": ["path", "user_id"],
+            "msg": f"String should have at most {USER_ID} characters", "input": user_id,
+        }]}, status_code=422)  # fmt: skip
+    params = query.parse(request.query_params)
+    if isinstance(params, JSONResponse):
+        return params
+    recs: Recs = request.app.state.recs
+    served = await recs.served()
+    args = (served, recs.fresh, recs.sessions)
+    kwargs = {"user_id": user_id, "limit": params.limit, "filters": params.filters(),
+              "exclude_listened": params.exclude_listened}  # fmt: skip
+    if lists.needs_store(served, recs.fresh, user_id):
+        answer = await run_in_threadpool(lambda: lists.for_user(*args, **kwargs))  # type: ignore[arg-type]
+    else:
+        answer = lists.for_user(*args, **kwargs)  # type: ignore[arg-type]
+    if answer.served is not None:
+        recs.log.add(answer.served)
+    return Response(answer.body, media_type=JSON)
+
+
+@router.post("/recommendations", response_model=SeedsAnswer)
+async def seeded(recs: RecsDep, request: SeedRequest) -> Response:
+    """Items for a session or a brand-new listener, from chosen items and/or artists."""
+    served = await recs.served()
+    filters = Filters(request.kind, request.genre, frozenset(request.exclude_artists),
+                      request.released_after, request.max_per_artist)  # fmt: skip
+    answer = lists.for_seeds(
+        served, seed_items=request.seed_items, seed_artists=request.seed_artists,
+        limit=request.limit, filters=filters,
+    )  # fmt: skip
+    if answer.served is not None:
+        recs.log.add(answer.served)
+    return Response(answer.body, media_type=JSON)

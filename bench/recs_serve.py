@@ -1,0 +1,199 @@
+"""Recommendation serving throughput against a trivial JSON endpoint of the same server.
+
+Ranks every listener's candidates of the active model (``--database``, ``--models``) into
+the shared cache first (timed; the servers' workers do the same when a version loads, one
+of them ranking, the others waiting to map the file), then starts ``encore serve`` with 2
+workers (uvloop + httptools), which map that cache, warms both up, and runs ``wrk`` on
+loopback with the same threads, connections and duration against ``GET /healthz`` and
+``GET /v1/users/{random listener}/recommendations?limit=20&kind=track&exclude_listened=true
+&max_per_artist=2``, and prints requests/s and p99 of both and their ratio. It then
+reports the workers' memory (RSS and PSS: the candidate cache is mapped, so shared
+pages count once in PSS), the share of non-2xx answers, and recall@10 of the served
+lists against exact brute-force scoring for a sample of listeners.
+
+    cp /work/benchdata/synth5m.db /tmp/recs/
+    export ENCORE_DATABASE_URL=sqlite:////tmp/recs/synth5m.db ENCORE_MODELS__DIR=/tmp/recs/models
+    .venv/bin/encore db upgrade && .venv/bin/encore retrain --model als --no-eval --promote always
+    .venv/bin/python bench/recs_serve.py --database $ENCORE_DATABASE_URL --models /tmp/recs/models
+
+``wrk`` is Debian's package (``apt-get install wrk``; ``make bench-recs`` installs it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+from models.engine import make_engine, session_factory
+from models.model_versions import get_active
+from models.recommendations import external_user_ids
+from recsys.artifacts import load_artifact
+from service.recs.index import Served
+from service.settings import RecsSettings
+
+ENCORE = str(Path(sys.executable).parent / "encore")
+QUERY = "limit=20&kind=track&exclude_listened=true&max_per_artist=2"
+LUA = """math.randomseed(7)
+request = function()
+  local u = math.random(0, %d)
+  return wrk.format("GET", string.format("/v1/users/%s/recommendations?%s", u))
+end
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wrk(
+    url: str, *, threads: int, connections: int, seconds: int, script: Path | None
+) -> dict[str, float]:
+    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    if script is not None:
+        cmd += ["-s", str(script)]
+    out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", out)
+    scale = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    total = re.search(r"(\d+) requests in", out)
+    return {
+        "rps": rps,
+        "p99_ms": float(p99.group(1)) * scale[p99.group(2)] if p99 else float("nan"),
+        "non_2xx": float(bad.group(1)) if bad else 0.0,
+        "requests": float(total.group(1)) if total else 0.0,
+    }
+
+
+def memory(parent: int) -> tuple[float, float]:
+    """RSS and PSS (MiB) summed over the server's worker processes."""
+    kids = subprocess.run(["ps", "--ppid", str(parent), "-o", "pid=,cmd="], capture_output=True,
+                          text=True, check=True).stdout.splitlines()  # fmt: skip
+    rss = pss = 0.0
+    for line in kids:
+        pid, cmd = line.strip().split(" ", 1)
+        if "spawn_main" not in cmd:
+            continue
+        for row in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            key, _, value = row.partition(":")
+            if key in ("Rss", "Pss"):
+                kib = float(value.split()[0]) / 1024
+                rss += kib if key == "Rss" else 0
+                pss += kib if key == "Pss" else 0
+    return rss, pss
+
+
+def recall_at_10(base: str, database: str, sample: int) -> float:
+    """Served top 10 against the model's exact top 10 over every item, unfiltered."""
+    sessions = session_factory(make_engine(database))
+    with sessions() as session:
+        active = get_active(session)
+        assert active is not None, "no active model version"
+        path, checksum = active.path, active.checksum
+        art = load_artifact(Path(path), checksum=checksum)
+        users = np.random.default_rng(7).choice(art.model.n_users, sample, replace=False)
+        names = external_user_ids(session, art.user_ids.external(users).tolist())
+    hits = total = 0
+    with httpx.Client(base_url=base) as http:
+        for u in users.tolist():
+            ids, _ = art.model.recommend([u], art.user_items[u], N=10)
+            exact = set(art.item_ids.external(ids[0]).tolist())
+            name = names[int(art.user_ids.ids[u])]
+            got = http.get(f"/v1/users/{name}/recommendations", params={"limit": 10}).json()
+            hits += len(exact & {i["id"] for i in got["data"]})
+            total += len(exact)
+    return hits / total
+
+
+def rank_into(cache: str, database: str) -> float:
+    """Rank the active version's candidates into ``cache`` as a worker would; seconds."""
+    sessions = session_factory(make_engine(database))
+    started = time.perf_counter()
+    with sessions() as session:
+        active = get_active(session)
+        assert active is not None, "no active model version"
+        art = load_artifact(Path(active.path), checksum=active.checksum)
+        served = Served.load(active.id, art, session, candidates=RecsSettings().candidates,
+                             cache_dir=Path(cache))  # fmt: skip
+    served.top.done.wait()
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database", required=True, help="store with an active model")
+    parser.add_argument("--models", required=True, help="ENCORE_MODELS__DIR of that store")
+    parser.add_argument("--users", type=int, default=100_000, help="synth-%%06d ids drawn from")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--cache", default=None, help="candidate cache (default: a temp dir)")
+    parser.add_argument("--recall-sample", type=int, default=300)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("error: wrk is not installed (apt-get install wrk)")
+    port = free_port()
+    cache = args.cache or tempfile.mkdtemp(prefix="encore-candidates-")
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", ENCORE_DATABASE_URL=args.database,
+               ENCORE_MODELS__DIR=args.models, ENCORE_RECS__CACHE_DIR=cache,
+               ENCORE_LOG_LEVEL="info", ENCORE_WORKERS="2")  # fmt: skip
+    ranking = rank_into(cache, args.database)
+    log = Path(tempfile.mkstemp(prefix="recs-serve-", suffix=".log")[1])
+    started = time.perf_counter()
+    with log.open("w") as out:
+        server = subprocess.Popen([ENCORE, "serve", "--port", str(port)], env=env, stdout=out,
+                                  stderr=subprocess.STDOUT)  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        while True:
+            if server.poll() is not None:
+                raise SystemExit(f"error: the server stopped; see {log}")
+            try:
+                if httpx.get(f"{base}/readyz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.5)
+        ready = time.perf_counter() - started
+        script = Path(tempfile.mkstemp(suffix=".lua")[1])
+        script.write_text(LUA % (args.users - 1, "synth-%06d", QUERY))
+        opts = {"threads": args.threads, "connections": args.connections, "seconds": args.seconds}
+        time.sleep(5)  # both workers map the ranked candidates
+        wrk(f"{base}/healthz", **{**opts, "seconds": 3}, script=None)  # warm both workers
+        wrk(base, **{**opts, "seconds": 3}, script=script)
+        trivial = wrk(f"{base}/healthz", **opts, script=None)
+        recs = wrk(base, **opts, script=script)
+        rss, pss = memory(server.pid)
+        recall = recall_at_10(base, args.database, args.recall_sample)
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    print(f"candidates of every listener ranked in {ranking:.1f} s (once per version)")
+    print(f"server answering (both workers, model and catalog loaded) in {ready:.1f} s")
+    print(f"wrk -t{args.threads} -c{args.connections} -d{args.seconds}s, 2 workers")
+    pad = " " * 30
+    print(f"GET /healthz{pad[12:]}{trivial['rps']:>9,.0f} req/s   p99 {trivial['p99_ms']:.2f} ms")
+    print(f"GET .../recommendations?{QUERY}")
+    print(f"                              {recs['rps']:>9,.0f} req/s   p99 {recs['p99_ms']:.2f} ms"
+          f"   non-2xx {recs['non_2xx']:.0f} of {recs['requests']:.0f}")  # fmt: skip
+    print(f"ratio recommendations / trivial: {recs['rps'] / trivial['rps']:.2f}")
+    print(f"workers' memory: RSS {rss:,.0f} MiB, PSS {pss:,.0f} MiB (2 workers)")
+    print(f"recall@10 against exact scoring ({args.recall_sample} listeners): {recall:.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,198 @@
+"""Item and artist metadata in the model's item order, and the business filters over it.
+
+Loaded from the store once per model version (one read of the catalog rows of the
+model's items), so filtering and describing a list never asks the database. Items that
+are gone from the store are marked absent and never served.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+
+import numpy as np
+import numpy.typing as npt
+import orjson
+import scipy.sparse as sp
+from sqlalchemy.orm import Session
+
+from models.catalog import ItemKind
+from models.recommendations import artist_tag_names, catalog_columns
+from recsys import artists
+from recsys.artifacts import Artifact
+from recsys.interactions import IdMap
+
+KINDS: tuple[str, ...] = tuple(kind.value for kind in ItemKind)
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Business filters every list endpoint takes; ``None``/empty means no filter.
+
+    ``genre`` matches an artist tag (case-insensitive); ``released_after`` compares with
+    an item's first play (the catalog keeps no release dates); ``max_per_artist`` caps
+    how many items of one artist a list holds.
+    """
+
+    kind: str | None = None
+    genre: str | None = None
+    exclude_artists: frozenset[int] = frozenset()
+    released_after: date | None = None
+    max_per_artist: int | None = None
+
+    @property
+    def released_after_ts(self) -> float | None:
+        if self.released_after is None:
+            return None
+        return datetime.combine(self.released_after, time(), tzinfo=UTC).timestamp()
+
+
+@dataclass(eq=False)
+class Catalog:
+    """See the module docstring. Arrays over items are in the model's dense item order;
+    artist arrays are indexed by the dense artist index ``item_artist`` holds."""
+
+    item_ids: npt.NDArray[np.int64]
+    present: npt.NDArray[np.bool_]
+    titles: list[str]
+    kinds: npt.NDArray[np.int8]
+    item_artist: npt.NDArray[np.int32]
+    first_heard: npt.NDArray[np.float64]
+    artist_ids: IdMap
+    artist_names: list[str]
+    artist_similarity: sp.csr_matrix | None
+    artist_kinds: npt.NDArray[np.bool_]  # (n_artists, len(KINDS)): has an item of that kind
+    artist_first_heard: npt.NDArray[np.float64]
+    tags: dict[str, npt.NDArray[np.bool_]]  # lower-cased tag -> artists carrying it
+    _no_artists: npt.NDArray[np.bool_] = field(init=False)
+    item_json: list[bytes] = field(init=False)  # '{"id":..,"kind":".."' of each item
+    played_json: list[bytes] = field(init=False)  # '"because you played <title>"'
+    _servable: npt.NDArray[np.bool_] = field(init=False)  # present, + a False sentinel
+    _of_kind: dict[str, npt.NDArray[np.bool_]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._no_artists = np.zeros(len(self.artist_ids), dtype=bool)
+        self._servable = np.append(self.present, False)
+        self._of_kind = {
+            kind: np.append(self.present & (self.kinds == code), False)
+            for code, kind in enumerate(KINDS)
+        }
+        artist_ids = self.artist_ids.ids[self.item_artist].tolist()
+        self.item_json = [
+            orjson.dumps({
+                "id": item, "title": title, "artist": self.artist_names[artist],
+                "artist_id": artist_id, "kind": KINDS[kind],
+            })[:-1]
+            for item, title, artist, artist_id, kind in zip(
+                self.item_ids.tolist(), self.titles, self.item_artist.tolist(), artist_ids,
+                self.kinds.tolist(), strict=True,
+            )
+        ]  # fmt: skip
+        self.played_json = [orjson.dumps(f"because you played {t}") for t in self.titles]
+
+    @classmethod
+    def load(cls, session: Session, artifact: Artifact) -> Catalog:
+        """The catalog of ``artifact``'s items, as the store describes them now."""
+        item_ids = np.asarray(artifact.item_ids.ids, dtype=np.int64)
+        n = len(item_ids)
+        rows = catalog_columns(session, item_ids.tolist())
+        pos = artifact.item_ids.index(np.array([r[0] for r in rows], dtype=item_ids.dtype))
+        present = np.zeros(n, dtype=bool)
+        present[pos] = True
+        titles = [""] * n
+        kinds = np.zeros(n, dtype=np.int8)
+        store_artist = np.zeros(n, dtype=np.int64)
+        names: dict[int, str] = {}
+        for p, (_, title, kind, artist, name) in zip(pos.tolist(), rows, strict=True):
+            titles[p] = title
+            kinds[p] = KINDS.index(kind)
+            store_artist[p] = artist
+            names[artist] = name
+        extras = artifact.serving
+        if extras is not None:
+            artist_ids, item_artist = extras.artist_ids, extras.item_artist
+            first_heard, similarity = extras.first_heard, extras.artist_similarity
+        else:  # an artifact written before serving extras: artists from the store
+            artist_ids, item_artist = IdMap.encode(store_artist)
+            first_heard = np.full(n, np.nan)
+            similarity = artists.similarity(artifact.user_items, item_artist, len(artist_ids))
+        n_artists = len(artist_ids)
+        artist_names = [names.get(int(a), "") for a in artist_ids.ids.tolist()]
+        artist_kinds = np.zeros((n_artists, len(KINDS)), dtype=bool)
+        artist_kinds[item_artist[present], kinds[present]] = True
+        artist_first = np.full(n_artists, np.inf)
+        heard = present & ~np.isnan(first_heard)
+        np.minimum.at(artist_first, item_artist[heard], first_heard[heard])
+        tags: dict[str, npt.NDArray[np.bool_]] = {}
+        for artist, tag in artist_tag_names(session, artist_ids.ids.tolist()):
+            mask = tags.setdefault(tag.casefold(), np.zeros(n_artists, dtype=bool))
+            mask[int(artist_ids.index([artist])[0])] = True
+        return cls(
+            item_ids, present, titles, kinds, item_artist.astype(np.int32), first_heard,
+            artist_ids, artist_names, similarity, artist_kinds, artist_first, tags,
+        )  # fmt: skip
+
+    def artist_of(self, items: npt.NDArray[np.int32]) -> npt.NDArray[np.int64]:
+        """Store artist ids of dense ``items``."""
+        found: npt.NDArray[np.int64] = self.artist_ids.ids[self.item_artist[items]]
+        return found
+
+    def keep_items(
+        self, items: npt.NDArray[np.int32], filters: Filters, limit: int
+    ) -> npt.NDArray[np.int64]:
+        """Positions in ``items`` (ranked dense indices, -1 padding allowed) of the first
+        ``limit`` that pass ``filters``, in order."""
+        # one gather for presence and kind; index -1 (padding) lands on a False sentinel
+        mask = self._servable if filters.kind is None else self._of_kind[filters.kind]
+        ok = mask[items]
+        if filters.genre is not None:
+            ok &= self.tags.get(filters.genre.casefold(), self._no_artists)[self.item_artist[items]]
+        if filters.exclude_artists:
+            ok &= ~np.isin(self.artist_of(items), list(filters.exclude_artists))
+        after = filters.released_after_ts
+        if after is not None:
+            ok &= self.first_heard[items] >= after
+        kept = np.flatnonzero(ok)
+        if filters.max_per_artist is None:
+            return kept[:limit]
+        return _cap(kept, self.item_artist[items[kept]], filters.max_per_artist, limit)
+
+    def keep_artists(
+        self, artists_: npt.NDArray[np.int32], filters: Filters, limit: int
+    ) -> npt.NDArray[np.int64]:
+        """Positions in ``artists_`` (dense artist indices) of the first ``limit`` that pass
+        ``filters``: an artist passes ``kind`` with an item of that kind and
+        ``released_after`` when their first item was first heard on or after it."""
+        ok = np.ones(len(artists_), dtype=bool)
+        if filters.kind is not None:
+            ok &= self.artist_kinds[artists_, KINDS.index(filters.kind)]
+        if filters.genre is not None:
+            ok &= self.tags.get(filters.genre.casefold(), self._no_artists)[artists_]
+        if filters.exclude_artists:
+            ok &= ~np.isin(self.artist_ids.ids[artists_], list(filters.exclude_artists))
+        after = filters.released_after_ts
+        if after is not None:
+            ok &= self.artist_first_heard[artists_] >= after
+        return np.flatnonzero(ok)[:limit]
+
+
+def _cap(
+    kept: npt.NDArray[np.int64], artists_: npt.NDArray[np.int32], per_artist: int, limit: int
+) -> npt.NDArray[np.int64]:
+    """The first ``limit`` of ``kept`` with at most ``per_artist`` of each artist; looks at
+    ``3 * limit`` at a time, since a list rarely needs more."""
+    counts: dict[int, int] = {}
+    out: list[int] = []
+    step = 3 * limit
+    for start in range(0, len(kept), step):
+        positions = kept[start : start + step].tolist()
+        for position, artist in zip(
+            positions, artists_[start : start + step].tolist(), strict=True
+        ):
+            seen = counts.get(artist, 0)
+            if seen < per_artist:
+                counts[artist] = seen + 1
+                out.append(position)
+                if len(out) == limit:
+                    return np.asarray(out, dtype=np.int64)
+    return np.asarray(out, dtype=np.int64)

@@ -1,0 +1,216 @@
+"""The served model version, with every known listener's top candidates precomputed.
+
+Scoring 100k items for one listener costs milliseconds; the budget of a list is tens of
+microseconds. So the ``candidates`` best unheard items of every listener the model knows
+are ranked once per loaded version, exactly, and a request filters that ranking. A
+background thread ranks every listener in blocks after the version loads (implicit's
+``topk`` for factor models, which scores and selects in C++ outside the GIL; the
+model's own ``recommend`` otherwise); a request for a listener not ranked yet ranks that
+one listener on the spot and keeps the result. When filters leave fewer items than
+asked for, the list is ranked again over the whole catalog, so what comes back is always
+the model's exact top under those filters, never an approximation.
+
+The ranking is written to ``cache_dir`` (named by the artifact's checksum) under a file
+lock, so of the workers that load one version, one ranks and the others map its file:
+the work is done once per machine and the pages are shared between workers.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+from implicit.cpu.topk import topk
+from sqlalchemy.orm import Session
+
+from models.recommendations import external_user_ids
+from recsys.artifacts import Artifact
+from recsys.factorization import MatrixFactorization
+from recsys.topn import Ids, Scores
+from service.recs.catalog import Catalog
+
+log = logging.getLogger(__name__)
+
+BLOCK_USERS = 1024
+HISTORY = 50  # items of a listener's history that reasons look at
+
+
+@dataclass(frozen=True, eq=False)
+class Served:
+    """A loaded version. ``popular`` holds dense item indices, most recent listeners
+    first (``popular_scores`` their counts); ``top_ids``/``top_scores`` each known
+    listener's precomputed candidates; ``users`` maps external ids to dense indices."""
+
+    version_id: int
+    artifact: Artifact
+    catalog: Catalog
+    users: dict[str, int]
+    user_external: list[str]
+    top: Candidates
+    popular: npt.NDArray[np.int32]
+    popular_scores: npt.NDArray[np.float32]
+    unit_items: npt.NDArray[np.float32] | None  # unit item factors, for reasons
+
+    @property
+    def candidates(self) -> int:
+        return self.top.n
+
+    @classmethod
+    def load(
+        cls,
+        version_id: int,
+        artifact: Artifact,
+        session: Session,
+        *,
+        candidates: int,
+        cache_dir: Path,
+    ) -> Served:
+        """Build what serving needs from ``artifact`` and the store's catalog."""
+        started = time.perf_counter()
+        catalog = Catalog.load(session, artifact)
+        store_users = artifact.user_ids.ids.tolist()
+        names = external_user_ids(session, store_users)
+        user_external = [names.get(int(u), "") for u in store_users]
+        users = {name: i for i, name in enumerate(user_external) if name}
+        top = Candidates(artifact, min(candidates, artifact.model.n_items), cache_dir)
+        recent = np.zeros(len(catalog.item_ids), dtype=np.int64)
+        if artifact.serving is not None:
+            recent = artifact.serving.recent_listeners
+        listeners = np.asarray(artifact.user_items.getnnz(axis=0), dtype=np.int64)
+        ranked = np.lexsort((np.arange(len(listeners)), -listeners, -recent))
+        order: npt.NDArray[np.int32] = ranked[catalog.present[ranked]].astype(np.int32)
+        counts = np.where(recent[order] > 0, recent[order], listeners[order]).astype(np.float32)
+        unit = None
+        model = artifact.model
+        if isinstance(model, MatrixFactorization):
+            norms = np.linalg.norm(model.item_factors, axis=1, keepdims=True)
+            unit = (model.item_factors / np.maximum(norms, 1e-12)).astype(np.float32)
+        log.info(
+            "version %d loaded in %.1f s; ranking %d candidates of %d listeners",
+            version_id, time.perf_counter() - started, top.n, len(users),
+        )  # fmt: skip
+        top.start(version_id)
+        return cls(version_id, artifact, catalog, users, user_external, top, order, counts, unit)
+
+    def history(self, user: int) -> npt.NDArray[np.int32]:
+        """Dense items the known listener ``user`` played in training; when there are more
+        than ``HISTORY``, the most confident ``HISTORY`` of them."""
+        ui = self.artifact.user_items
+        start, stop = ui.indptr[user], ui.indptr[user + 1]
+        items: npt.NDArray[np.int32] = ui.indices[start:stop]
+        if stop - start > HISTORY:
+            items = items[np.argsort(-ui.data[start:stop], kind="stable")[:HISTORY]]
+        return items
+
+
+class Candidates:
+    """Every known listener's top ``n`` unheard items; see the module docstring."""
+
+    def __init__(self, artifact: Artifact, n: int, cache_dir: Path) -> None:
+        self.artifact = artifact
+        self.n = n
+        self.cache = cache_dir / f"{artifact.checksum[:32]}-{n}"
+        users = artifact.model.n_users
+        self.ids = np.full((users, n), -1, dtype=np.int32)
+        self.scores = np.full((users, n), -np.inf, dtype=np.float32)
+        self.ready = np.zeros(users, dtype=bool)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.done = threading.Event()
+
+    def get(self, user: int) -> tuple[Ids, Scores]:
+        """The listener's candidates, ranked now if the background has not got to them."""
+        if not self.ready[user]:
+            ids, scores = rank(self.artifact, np.array([user]), self.n)
+            target = self.ids  # the mapped ranking of another worker is read-only and whole
+            if target.flags.writeable:
+                target[user], self.scores[user] = ids[0], scores[0]
+                self.ready[user] = True
+            return ids[0], scores[0]
+        return self.ids[user], self.scores[user]
+
+    def start(self, version_id: int) -> None:
+        name = f"candidates-{version_id}"
+        self._thread = threading.Thread(
+            target=self._fill, args=(version_id,), name=name, daemon=True
+        )
+        self._thread.start()
+
+    def stop(self, wait: float = 0.0) -> None:
+        """Stop ranking after the current block; wait up to ``wait`` seconds for that, so a
+        stopping process never exits in the middle of implicit's C++ (which aborts)."""
+        self._stop.set()
+        if wait and self._thread is not None:
+            self._thread.join(timeout=wait)
+
+    def _fill(self, version_id: int) -> None:
+        started = time.perf_counter()
+        self.cache.parent.mkdir(parents=True, exist_ok=True)
+        with open(f"{self.cache}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # another worker ranking this version: wait
+            how = "mapped"
+            if not self._mapped():
+                if not self._rank_all():
+                    return
+                self._write()
+                how = "ranked"
+        self.done.set()
+        log.info(
+            "version %d: candidates of all %d listeners %s in %.1f s",
+            version_id, len(self.ready), how, time.perf_counter() - started,
+        )  # fmt: skip
+
+    def _rank_all(self) -> bool:
+        users = len(self.ready)
+        for start in range(0, users, BLOCK_USERS):
+            if self._stop.is_set():
+                return False
+            block = np.arange(start, min(start + BLOCK_USERS, users))
+            block = block[~self.ready[block]]
+            if len(block):
+                self.ids[block], self.scores[block] = rank(self.artifact, block, self.n)
+                self.ready[block] = True
+        return True
+
+    def _mapped(self) -> bool:
+        try:
+            ids = np.load(f"{self.cache}-ids.npy", mmap_mode="r", allow_pickle=False)
+            scores = np.load(f"{self.cache}-scores.npy", mmap_mode="r", allow_pickle=False)
+        except (OSError, ValueError):
+            return False
+        if ids.shape != self.ids.shape or scores.shape != self.scores.shape:
+            return False
+        # plain views: numpy's memmap subclass adds microseconds to every operation
+        self.ids, self.scores = ids.view(np.ndarray), scores.view(np.ndarray)
+        self.ready[:] = True
+        return True
+
+    def _write(self) -> None:
+        """Write the ranking for other workers; a failure only costs them the work."""
+        try:
+            for name, array in (("ids", self.ids), ("scores", self.scores)):
+                tmp = f"{self.cache}-{name}.{os.getpid()}.tmp.npy"
+                np.save(tmp, array, allow_pickle=False)
+                os.replace(tmp, f"{self.cache}-{name}.npy")
+        except OSError as exc:
+            log.warning("could not share the candidates at %s: %s", self.cache, exc)
+
+
+def rank(artifact: Artifact, users: npt.NDArray[np.int64], n: int) -> tuple[Ids, Scores]:
+    """The model's exact top ``n`` unheard items of the known listeners ``users``."""
+    model, rows = artifact.model, artifact.user_items[users]
+    if not isinstance(model, MatrixFactorization):
+        return model.recommend(users, rows, N=n)
+    ids, scores = topk(
+        model.item_factors, model.user_factors[users], n, filter_query_items=rows, num_threads=1
+    )
+    scores = np.asarray(scores, dtype=np.float32)
+    ids = np.where(np.isfinite(scores) & (ids >= 0), ids, -1).astype(np.int32)
+    return ids, np.where(ids >= 0, scores, -np.inf).astype(np.float32)

@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     workers: int = Field(1, ge=1, le=64)
+    graceful_timeout: int = Field(
+        30, ge=0, description="seconds a stopping server lets in-flight requests finish"
+    )
     log_level: LogLevel = "info"
     ingest: IngestSettings = IngestSettings()
     imports: ImportSettings = ImportSettings()

@@ -1,0 +1,55 @@
+"""Plays with a known identity, and what the store holds of them, for the fault tests.
+
+Play ``n`` belongs to one of a few listeners, names one of a few hundred tracks (so
+concurrent batches race to create the same catalog rows) and carries ``ms_played =
+100_000 + n``, which makes ``(user, ms_played)`` its identity in the store whichever
+of the two idempotency rules (client event id, or user+item+ts+ms) it is stored under.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from models.engine import make_engine
+from models.listening import ListeningEvent
+from models.users import User
+
+T0 = datetime(2025, 3, 1, tzinfo=UTC)
+USERS = 5
+
+Key = tuple[str, int]
+
+
+def play(n: int) -> dict[str, Any]:
+    """Play ``n`` as the API takes it; even plays carry an event id, odd ones do not."""
+    body: dict[str, Any] = {
+        "user_id": f"listener-{n % USERS}",
+        "ts": (T0 + timedelta(seconds=37 * n)).isoformat().replace("+00:00", "Z"),
+        "ms_played": key(n)[1],
+        "item": {"artist": f"Artist {n % 41}", "title": f"Song {n % 301}"},
+    }
+    if n % 2 == 0:
+        body["event_id"] = f"play-{n}"
+    return body
+
+
+def key(n: int) -> Key:
+    return f"listener-{n % USERS}", 100_000 + n
+
+
+def stored(db_url: str) -> list[Key]:
+    """Every stored play as its identity, duplicates kept (so a test can see them)."""
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                select(User.external_id, ListeningEvent.ms_played).join(
+                    User, User.id == ListeningEvent.user_id
+                )
+            ).all()
+    finally:
+        engine.dispose()
+    return [(str(user), int(ms)) for user, ms in rows]

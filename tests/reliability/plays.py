@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from models.engine import make_engine
 from models.listening import ListeningEvent
@@ -53,3 +53,13 @@ def stored(db_url: str) -> list[Key]:
     finally:
         engine.dispose()
     return [(str(user), int(ms)) for user, ms in rows]
+
+
+def count(db_url: str) -> int:
+    """How many plays are stored (cheap enough to poll)."""
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.scalar(select(func.count()).select_from(ListeningEvent)) or 0)
+    finally:
+        engine.dispose()

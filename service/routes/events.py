@@ -13,6 +13,7 @@ from models.ingest import ingest_events
 from service.batch import parse_envelope, read_body, report, validate_items
 from service.deps import SettingsDep, StoreDep
 from service.openapi import json_body
+from service.schemas.errors import ErrorBody
 from service.schemas.events import BatchResult, EventBatchIn, EventIn, FieldError, RejectedItem
 from service.settings import IngestSettings
 
@@ -44,7 +45,11 @@ def _outside_window(
     "",
     response_model=BatchResult,
     responses={
-        422: {"model": BatchResult, "description": "some events rejected; the rest are stored"},
+        422: {
+            "model": BatchResult | ErrorBody,
+            "description": "some events rejected, the rest stored (`BatchResult`); or the "
+            "envelope is wrong and nothing is stored (`detail` only)",
+        },
         413: {"description": "body over the size limit"},
         400: {"description": "body is not JSON"},
     },

@@ -11,6 +11,7 @@ from models.ingest import ingest_feedback
 from service.batch import parse_envelope, read_body, report, validate_items
 from service.deps import SettingsDep, StoreDep
 from service.openapi import json_body
+from service.schemas.errors import ErrorBody
 from service.schemas.events import BatchResult
 from service.schemas.feedback import FeedbackBatchIn, FeedbackIn
 
@@ -22,7 +23,7 @@ FEEDBACK = TypeAdapter(list[FeedbackIn])
 @router.post(
     "",
     response_model=BatchResult,
-    responses={422: {"model": BatchResult}, 413: {}, 400: {}},
+    responses={422: {"model": BatchResult | ErrorBody}, 413: {}, 400: {}},
     openapi_extra=json_body(FeedbackBatchIn),
 )
 async def post_feedback(request: Request, settings: SettingsDep, store: StoreDep) -> Response:

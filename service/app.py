@@ -36,7 +36,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             app.state.store.engine.url.render_as_string(hide_password=True),
         )
         app.state.models = ModelHolder(
-            app.state.store.sessions, reload_seconds=settings.models.reload_seconds
+            app.state.store.sessions,
+            reload_seconds=settings.models.reload_seconds,
+            root=settings.models.dir,
         )
         try:
             app.state.models.refresh()

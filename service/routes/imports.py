@@ -30,7 +30,15 @@ def safe_name(index: int, filename: str | None) -> str:
     return f"{index:03d}_{cleaned}"
 
 
-@router.post("", status_code=202, response_model=ImportJobPublic)
+@router.post(
+    "",
+    status_code=202,
+    response_model=ImportJobPublic,
+    responses={
+        400: {"description": "the body is not valid multipart/form-data"},
+        413: refusal("the files together are over ENCORE_IMPORTS__MAX_UPLOAD_BYTES"),
+    },
+)
 async def create_import(
     request: Request,
     response: Response,

@@ -63,6 +63,16 @@ def test_an_upload_needs_a_file_and_says_so(client: httpx.Client) -> None:
     conforms(resp, "/v1/imports", "POST")
 
 
+def test_malformed_multipart_is_a_documented_400(client: httpx.Client, store: Store) -> None:
+    resp = client.post(
+        "/v1/imports", content=b"--b\r\n[]--b--\r\n",
+        headers={"content-type": "multipart/form-data; boundary=b"},
+    )  # fmt: skip
+    assert resp.status_code == 400
+    conforms(resp, "/v1/imports", "POST")
+    assert count_events(store.engine) == 0
+
+
 def test_unknown_import_job_is_a_documented_404(client: httpx.Client) -> None:
     resp = client.get("/v1/imports/00000000000000000000000000000000000")
     assert resp.status_code == 404

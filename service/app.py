@@ -23,6 +23,16 @@ DESCRIPTION = """Encore stores listening history, recommends what to play next a
 builds each listener's year in review. Send plays to `POST /v1/events`."""
 
 
+MULTIPART_SLACK = 1024 * 1024  # boundaries, part headers and the form fields of an upload
+
+
+def body_ceiling(settings: Settings) -> int:
+    """The most any request may send: refused with 413 from its Content-Length, or once it
+    streams past it, before a byte reaches a route. Without it an oversized upload would be
+    spooled to disk in full before the imports route could refuse it."""
+    return max(settings.ingest.max_body_bytes, settings.imports.max_upload_bytes + MULTIPART_SLACK)
+
+
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
     """Build the app; the store opens at start-up unless one is handed in (tests do)."""
     settings = settings or get_settings()
@@ -58,6 +68,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        max_body_size=body_ceiling(settings),
     )
     app.state.settings = settings
     for router in ROUTERS:

@@ -8,6 +8,8 @@ of the two idempotency rules (client event id, or user+item+ts+ms) it is stored 
 
 from __future__ import annotations
 
+import json
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -63,3 +65,26 @@ def count(db_url: str) -> int:
             return int(conn.scalar(select(func.count()).select_from(ListeningEvent)) or 0)
     finally:
         engine.dispose()
+
+
+def spotify_export(first: int, count: int) -> bytes:
+    """A Spotify extended-history file of ``count`` distinct plays (``ms_played`` unique)."""
+    base = 1_735_689_600  # 2025-01-01
+    rows = [
+        {
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(base + 200 * n)),
+            "ms_played": 120_000 + n,
+            "master_metadata_track_name": f"Song {n}",
+            "master_metadata_album_artist_name": f"Artist {n % 97}",
+            "master_metadata_album_album_name": f"Album {n % 89}",
+            "spotify_track_uri": f"spotify:track:{n:022d}",
+            "reason_start": "trackdone",
+            "reason_end": "trackdone",
+            "skipped": False,
+            "shuffle": False,
+            "offline": False,
+            "platform": "linux",
+        }
+        for n in range(first, first + count)
+    ]
+    return json.dumps(rows).encode()

@@ -10,7 +10,6 @@ running it again completes it, counting the finished files as duplicates.
 from __future__ import annotations
 
 import itertools
-import json
 import os
 import signal
 import subprocess
@@ -22,7 +21,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.reliability.plays import Key, count, key, play, stored
+from tests.reliability.plays import Key, count, key, play, spotify_export, stored
 from tests.utils.server import ENCORE, EncoreServer, encore_env
 
 CLIENTS = 4
@@ -92,26 +91,7 @@ def test_sigkill_midway_loses_no_acknowledged_play(db_url: str, tmp_path: Path) 
 
 
 def spotify_file(path: Path, first: int, count: int) -> Path:
-    """A Spotify extended-history file of ``count`` distinct plays."""
-    base = 1_735_689_600  # 2025-01-01
-    rows = [
-        {
-            "ts": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(base + 200 * n)),
-            "ms_played": 120_000 + n,
-            "master_metadata_track_name": f"Song {n}",
-            "master_metadata_album_artist_name": f"Artist {n % 97}",
-            "master_metadata_album_album_name": f"Album {n % 89}",
-            "spotify_track_uri": f"spotify:track:{n:022d}",
-            "reason_start": "trackdone",
-            "reason_end": "trackdone",
-            "skipped": False,
-            "shuffle": False,
-            "offline": False,
-            "platform": "linux",
-        }
-        for n in range(first, first + count)
-    ]
-    path.write_text(json.dumps(rows))
+    path.write_bytes(spotify_export(first, count))
     return path
 
 

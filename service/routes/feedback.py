@@ -8,7 +8,7 @@ from fastapi.responses import Response
 from pydantic import TypeAdapter
 
 from models.ingest import ingest_feedback
-from service.batch import parse_envelope, read_body, report, validate_items
+from service.batch import outside_window, parse_envelope, read_body, report, validate_items
 from service.deps import SettingsDep, StoreDep
 from service.openapi import json_body
 from service.schemas.errors import ErrorBody
@@ -32,7 +32,8 @@ async def post_feedback(request: Request, settings: SettingsDep, store: StoreDep
     body = await read_body(request, limits.max_body_bytes)
     items = parse_envelope(body, "feedback", limits.max_batch_events)
     valid, rejected = validate_items(items, FEEDBACK)
+    valid, late = outside_window(valid, limits)
     records = [fb.to_record() for _, fb in valid]
     result = await run_in_threadpool(ingest_feedback, store.engine, store.resolver, records)
-    status, out = report(result, rejected, [i for i, _ in valid], "feedback")
+    status, out = report(result, rejected + late, [i for i, _ in valid], "feedback")
     return Response(out.model_dump_json(), status_code=status, media_type="application/json")

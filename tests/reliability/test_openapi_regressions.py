@@ -136,3 +136,16 @@ def test_unknown_item_similar_is_a_documented_404(client: httpx.Client) -> None:
     resp = client.get("/v1/items/999999999/similar")
     assert resp.status_code in (404, 503)
     conforms(resp, "/v1/items/{item_id}/similar", "GET", item_id=999999999)
+
+
+@pytest.mark.parametrize("ts", [2.5890419884777833e-42, 0, "1999-12-31T23:59:59Z", 4102444800])
+def test_feedback_times_keep_to_the_event_window(client: httpx.Client, ts: object) -> None:
+    """Found as a fuzzed ``ts`` of 2.6e-42 stored as a like in 1970: feedback now keeps to
+    the events' rules (not before ENCORE_INGEST__EARLIEST_TS, not far in the future)."""
+    like = {"user_id": "alice", "kind": "like", "ts": ts,
+            "item": {"artist": "Agnes Obel", "title": "Riverside"}}  # fmt: skip
+    resp = client.post("/v1/feedback", json={"feedback": [like, {**like, "ts": None}]})
+    assert resp.status_code == 422, resp.text
+    body = resp.json()
+    assert body["accepted"] == 1 and [r["index"] for r in body["rejected"]] == [0]
+    assert body["detail"][0]["loc"] == ["body", "feedback", 0, "ts"]

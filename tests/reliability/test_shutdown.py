@@ -5,11 +5,10 @@ plays, then exits 0. ``--graceful-timeout`` bounds how long a stuck request can 
 from __future__ import annotations
 
 import contextlib
+import http.client
 import signal
-import threading
+import socket
 import time
-from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -22,15 +21,36 @@ from tests.utils.server import EncoreServer
 PLAYS = 300
 
 
-def held_body(
-    payload: bytes, sent_half: threading.Event, release: threading.Event
-) -> Iterator[bytes]:
-    """The body in two halves, the second only once the test says so: a request in flight."""
-    half = len(payload) // 2
-    yield payload[:half]
-    sent_half.set()
-    release.wait(timeout=60)
-    yield payload[half:]
+class HeldPost:
+    """A POST /v1/events whose body is held back until :meth:`finish`.
+
+    It asks ``Expect: 100-continue``, and uvicorn answers ``100 Continue`` only once the
+    route has started and waits for the body: from then on the request is in flight, which
+    the test knows without guessing at timings.
+    """
+
+    def __init__(self, server: EncoreServer, body: bytes) -> None:
+        self.body = body
+        self.sock = socket.create_connection(("127.0.0.1", server.port), timeout=60)
+        extra = "".join(f"{k}: {v}\r\n" for k, v in server.headers.items())
+        self.sock.sendall(
+            f"POST /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+            f"Expect: 100-continue\r\n{extra}\r\n".encode()
+        )
+        interim = self.sock.recv(64)
+        assert interim.startswith(b"HTTP/1.1 100 Continue"), interim
+
+    def finish(self, send: bool = True) -> tuple[int, bytes]:
+        """Send the body (or not), then read the answer: its status and body."""
+        if send:
+            self.sock.sendall(self.body)
+        answer = http.client.HTTPResponse(self.sock)
+        try:
+            answer.begin()
+            return answer.status, answer.read()
+        finally:
+            self.sock.close()
 
 
 def wait_for_log(server: EncoreServer, text: str) -> None:
@@ -40,60 +60,38 @@ def wait_for_log(server: EncoreServer, text: str) -> None:
         time.sleep(0.02)
 
 
-def start_held_post(
-    server: EncoreServer, pool: ThreadPoolExecutor, release: threading.Event
-) -> Future[httpx.Response]:
-    payload = orjson.dumps({"events": [play(n) for n in range(PLAYS)]})
-    sent_half = threading.Event()
-
-    def post() -> httpx.Response:
-        with server.client() as http:
-            return http.post(
-                "/v1/events", content=held_body(payload, sent_half, release),
-                headers={"content-type": "application/json"},
-            )  # fmt: skip
-
-    future = pool.submit(post)
-    assert sent_half.wait(timeout=30)
-    return future
+def batch() -> bytes:
+    return orjson.dumps({"events": [play(n) for n in range(PLAYS)]})
 
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_sigterm_lets_the_request_in_flight_finish_then_exits_0(
     db_url: str, tmp_path: Path, workers: int
 ) -> None:
-    release = threading.Event()
-    with EncoreServer(db_url, tmp_path, workers=workers) as server, ThreadPoolExecutor(1) as pool:
-        try:
-            in_flight = start_held_post(server, pool, release)
-            server.signal(signal.SIGTERM)
-            # the worker holding the request has begun its shutdown and is waiting for it
-            wait_for_log(server, "Waiting for connections to close")
-            if workers == 1:  # the listening socket is closed: nobody new gets in
-                with pytest.raises(httpx.ConnectError):
-                    httpx.get(f"{server.url}/healthz", timeout=5)
-        finally:
-            release.set()
-        resp = in_flight.result(timeout=60)
-        assert resp.status_code == 200, resp.text
-        assert resp.json()["accepted"] == PLAYS
+    with EncoreServer(db_url, tmp_path, workers=workers) as server:
+        in_flight = HeldPost(server, batch())
+        server.signal(signal.SIGTERM)
+        # the worker holding the request has begun its shutdown and is waiting for it
+        wait_for_log(server, "Waiting for connections to close")
+        if workers == 1:  # the listening socket is closed: nobody new gets in
+            with pytest.raises(httpx.ConnectError):
+                httpx.get(f"{server.url}/healthz", timeout=5)
+        status, body = in_flight.finish()
+        assert status == 200, body
+        assert orjson.loads(body)["accepted"] == PLAYS
         assert server.wait() == 0, server.output()
     assert len(stored(db_url)) == PLAYS
     assert "Traceback" not in server.output()
 
 
 def test_graceful_timeout_bounds_a_stuck_request(db_url: str, tmp_path: Path) -> None:
-    release = threading.Event()
     args = ("--graceful-timeout", "1")
-    with EncoreServer(db_url, tmp_path, args=args) as server, ThreadPoolExecutor(1) as pool:
-        try:
-            stuck = start_held_post(server, pool, release)
-            server.signal(signal.SIGTERM)
-            assert server.wait() == 0, server.output()  # while the request is still held
-        finally:
-            release.set()
-        # cut off: uvicorn answers 500 or drops the connection; never acknowledged
-        with contextlib.suppress(httpx.TransportError):
-            assert stuck.result(timeout=60).status_code == 500
+    with EncoreServer(db_url, tmp_path, args=args) as server:
+        stuck = HeldPost(server, batch())
+        server.signal(signal.SIGTERM)
+        assert server.wait() == 0, server.output()  # while the request is still held
+        # cut off: uvicorn answered 500 or dropped the connection; never acknowledged
+        with contextlib.suppress(OSError, http.client.HTTPException):
+            assert stuck.finish(send=False)[0] == 500
     assert "timeout graceful shutdown exceeded" in server.output()
     assert stored(db_url) == []

@@ -35,14 +35,13 @@ def auth_headers(db_url: str) -> dict[str, str]:
     return {}
 
 
-def http_client(base_url: str, db_url: str, **kwargs: object) -> httpx.Client:
-    """An HTTP client for a server on ``db_url``, carrying :func:`auth_headers`."""
-    return httpx.Client(
-        base_url=base_url,
-        headers=auth_headers(db_url),
-        timeout=kwargs.pop("timeout", 60),  # type: ignore[arg-type]
-        **kwargs,  # type: ignore[arg-type]
-    )
+def http_client(
+    base_url: str, db_url: str, *, headers: dict[str, str] | None = None, timeout: float = 60
+) -> httpx.Client:
+    """An HTTP client for a server on ``db_url``, carrying :func:`auth_headers` (or the
+    ``headers`` already minted for it)."""
+    headers = auth_headers(db_url) if headers is None else headers
+    return httpx.Client(base_url=base_url, headers=headers, timeout=timeout)
 
 
 def encore_env(db_url: str, **env: str) -> dict[str, str]:
@@ -69,8 +68,10 @@ class EncoreServer:
         self._env = encore_env(db_url, **env)
         self._cwd = cwd
         self.process: subprocess.Popen[bytes] | None = None
+        self.headers: dict[str, str] = {}
 
     def start(self) -> EncoreServer:
+        self.headers = auth_headers(self.db_url)  # once: every client of this server shares it
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 self._argv, cwd=self._cwd, env=self._env, stdout=log, stderr=subprocess.STDOUT,
@@ -91,8 +92,8 @@ class EncoreServer:
                 raise RuntimeError(f"encore serve did not become ready: {self.output()}")
             time.sleep(0.05)
 
-    def client(self, **kwargs: object) -> httpx.Client:
-        return http_client(self.url, self.db_url, **kwargs)
+    def client(self, *, timeout: float = 60) -> httpx.Client:
+        return http_client(self.url, self.db_url, headers=self.headers, timeout=timeout)
 
     def signal(self, sig: signal.Signals) -> None:
         """Send ``sig`` to the supervisor only, as ``kill PID`` or a container runtime does."""

@@ -14,7 +14,7 @@ from tests.reliability.plays import Key, key, play, stored
 from tests.utils.server import EncoreServer
 
 CLIENTS = 8
-ROUNDS = 12
+ROUNDS = 8
 POOL = 1_500  # distinct plays; each client draws from all of them
 BATCH = 80
 REPEATS = 10  # plays sent twice within one batch

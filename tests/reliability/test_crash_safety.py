@@ -103,7 +103,7 @@ def import_process(db_url: str, cwd: Path, *files: Path) -> subprocess.Popen[str
     )  # fmt: skip
 
 
-SMALL, LARGE = 500, 40_000
+SMALL, LARGE = 500, 20_000
 
 
 def test_a_killed_import_keeps_whole_files_and_reruns_without_duplicates(

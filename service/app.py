@@ -6,12 +6,13 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi_offline import FastAPIOffline
 from sqlalchemy.exc import SQLAlchemyError
 
 from models.errors import StoreError
 from service import errors, openapi
+from service.guards import refuse_nul
 from service.model_holder import ModelHolder
 from service.routes import ROUTERS
 from service.settings import Settings, get_settings
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         description=DESCRIPTION,
         lifespan=lifespan,
         max_body_size=body_ceiling(settings),
+        dependencies=[Depends(refuse_nul)],
     )
     app.state.settings = settings
     for router in ROUTERS:

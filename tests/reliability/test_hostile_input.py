@@ -114,6 +114,21 @@ def test_sql_in_any_parameter_is_only_ever_text(
     assert client.get("/v1/users/alice/history").json()["data"] == alice
 
 
+def test_a_nul_in_any_parameter_is_a_422_naming_it(
+    client: httpx.Client, store: Store, alice: list[dict[str, Any]]
+) -> None:
+    """Found by Schemathesis: ``q=\\x00`` was a 500 on PostgreSQL, which cannot compare text
+    holding NUL; now every path and query parameter refuses it before a route runs."""
+    before = table_counts(store)
+    for path, params in get_requests("x\x00y"):
+        resp = client.get(path, params=params)
+        assert resp.status_code == 422, (path, params, resp.text)
+        (error,) = resp.json()["detail"]
+        where = ["query", next(iter(params))] if params else ["path", error["loc"][1]]
+        assert error["loc"] == where and "NUL" in error["msg"], (path, error)
+    assert table_counts(store) == before
+
+
 @pytest.mark.parametrize("payload", INJECTIONS)
 def test_sql_in_event_fields_is_stored_verbatim(
     client: httpx.Client, store: Store, payload: str

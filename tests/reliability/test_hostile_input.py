@@ -122,6 +122,9 @@ def test_a_nul_in_any_parameter_is_a_422_naming_it(
     before = table_counts(store)
     for path, params in get_requests("x\x00y"):
         resp = client.get(path, params=params)
+        if path.startswith("/share/"):  # a malformed token is the 404 of an unknown one
+            assert resp.status_code == 404, (path, resp.text)
+            continue
         assert resp.status_code == 422, (path, params, resp.text)
         (error,) = resp.json()["detail"]
         where = ["query", next(iter(params))] if params else ["path", error["loc"][1]]

@@ -146,7 +146,9 @@ def write_artifact(
     )  # fmt: skip
 
 
-def load_artifact(path: Path | str, *, checksum: str | None = None) -> Artifact:
+def load_artifact(
+    path: Path | str, *, checksum: str | None = None, root: Path | None = None
+) -> Artifact:
     """Load and verify the artifact directory at ``path``.
 
     Parameters
@@ -154,13 +156,20 @@ def load_artifact(path: Path | str, *, checksum: str | None = None) -> Artifact:
     checksum : str, optional
         The combined checksum recorded for this artifact elsewhere (the store); when
         given, the sidecar must carry the same one.
+    root : Path, optional
+        The models directory; when given, ``path`` must lie inside it once symlinks and
+        ``..`` are resolved, so a tampered ``model_versions`` row cannot make a server
+        read files from anywhere else.
 
     Raises
     ------
     CorruptArtifact
-        A file is missing or unreadable, or a checksum does not match.
+        A file is missing or unreadable, a checksum does not match, or ``path`` is
+        outside ``root``.
     """
     path = Path(path)
+    if root is not None and not path.resolve().is_relative_to(root.resolve()):
+        raise CorruptArtifact(f"{path} is outside the models directory {root}")
     try:
         meta = json.loads((path / META).read_text())
         files: dict[str, str] = meta["files"]

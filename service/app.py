@@ -17,6 +17,7 @@ from service.auth.access import CSRF_HEADER, Gate
 from service.auth.keys import KeyCache
 from service.auth.ratelimit import RateLimiter
 from service.auth.tokens import TokenSigner, load_secret
+from service.guards import refuse_nul
 from service.middleware import BodyLimit, RequestContext
 from service.recs.runtime import Recs
 from service.routes import ROUTERS
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        dependencies=[Depends(refuse_nul)],
     )
     app.state.settings = settings
     for router, access in ROUTERS:

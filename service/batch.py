@@ -8,7 +8,8 @@ its own and reported by index.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol, TypeVar
 
 import orjson
 from fastapi import Request
@@ -17,6 +18,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from models.records import IngestResult
 from service.errors import ApiError
 from service.schemas.events import BatchResult, FieldError, RejectedItem
+from service.settings import IngestSettings
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -83,6 +85,35 @@ def validate_items(
     models = adapter.validate_python([items[i] for i in good])
     rejected = [RejectedItem(index=i, errors=errs) for i, errs in sorted(bad.items())]
     return list(zip(good, models, strict=True)), rejected
+
+
+class Timed(Protocol):
+    @property
+    def ts(self) -> datetime | None: ...
+
+
+T = TypeVar("T", bound=Timed)
+
+
+def outside_window(
+    items: list[tuple[int, T]], limits: IngestSettings
+) -> tuple[list[tuple[int, T]], list[RejectedItem]]:
+    """Split off items whose ``ts`` is too far in the future or before the earliest allowed
+    time (for events and feedback alike); an item without ``ts`` means now and is kept."""
+    latest = datetime.now(UTC) + timedelta(seconds=limits.max_future_skew_seconds)
+    kept, rejected = [], []
+    for index, item in items:
+        if item.ts is not None and item.ts > latest:
+            msg = f"timestamp is in the future (more than {limits.max_future_skew_seconds} s ahead)"
+        elif item.ts is not None and item.ts < limits.earliest_ts:
+            msg = f"timestamp is before {limits.earliest_ts.isoformat()}"
+        else:
+            kept.append((index, item))
+            continue
+        rejected.append(
+            RejectedItem(index=index, errors=[FieldError(loc=["ts"], msg=msg, type="value_error")])
+        )
+    return kept, rejected
 
 
 def report(

@@ -6,7 +6,10 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from models.errors import StoreError
 from recsys.errors import ModelNotReady
@@ -128,7 +131,28 @@ async def _body_too_large(_request: Request, exc: Exception) -> Response:
     )  # fmt: skip
 
 
+METHODS = ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """FastAPI's own answer, except that a 405 names in ``Allow`` the methods of every route
+    on the path: Starlette names only those of the first route that matched it."""
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 405:
+        allowed = [
+            method
+            for method in METHODS
+            if any(
+                route.matches({**request.scope, "method": method})[0] is Match.FULL
+                for route in request.app.router.routes
+            )
+        ]
+        exc.headers = {**(exc.headers or {}), "Allow": ", ".join(allowed)}
+    return await http_exception_handler(request, exc)
+
+
 def install(app: FastAPI) -> None:
+    app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(BodyTooLarge, _body_too_large)
     app.add_exception_handler(SignInRequired, _sign_in)
     app.add_exception_handler(ApiError, _api_error)

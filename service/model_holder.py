@@ -40,13 +40,17 @@ class ModelHolder:
         reload_seconds: float,
         candidates: int = 200,
         cache_dir: Path | None = None,
+        root: Path | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """``root`` is the models directory: an active version whose path leads outside
+        it is refused like a corrupt one."""
         self._sessions = sessions
         self._candidates = candidates
         self._cache_dir = cache_dir or Path(tempfile.gettempdir()) / "encore-candidates"
         self._reload_seconds = reload_seconds
         self._clock = clock
+        self._root = root
         self._served: Served | None = None
         self._refused: tuple[int, str] | None = None
         self._checked_at: float | None = None
@@ -90,7 +94,7 @@ class ModelHolder:
         if self._refused == (version_id, checksum):
             return
         try:
-            artifact = load_artifact(Path(path), checksum=checksum)
+            artifact = load_artifact(Path(path), checksum=checksum, root=self._root)
         except CorruptArtifact as exc:
             self._refused = (version_id, checksum)
             kept = "none" if self._served is None else self._served.version_id

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +50,31 @@ class CountingReader(io.RawIOBase):
         super().close()
 
 
+class _Member(io.RawIOBase):
+    """A zip member as a stream. A member that does not inflate to what its headers say
+    (a bad CRC, a broken deflate stream, a size that lies) is a format error of the file,
+    not a crash: the file is left out whole, like any other unreadable file."""
+
+    def __init__(self, raw: IO[bytes], name: str) -> None:
+        self.raw = raw
+        self.name = name
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        try:
+            data = self.raw.read(len(buffer))
+        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+            raise ImportFormatError(f"{self.name}: a corrupt zip member ({exc})") from None
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self.raw.close()
+        super().close()
+
+
 def _zip_members(path: Path, accept: Callable[[str], bool]) -> Iterator[Source]:
     try:
         archive = zipfile.ZipFile(path)
@@ -56,7 +82,8 @@ def _zip_members(path: Path, accept: Callable[[str], bool]) -> Iterator[Source]:
         raise ImportFormatError(f"{path.name}: not a readable zip ({exc})") from None
     with archive:
         for info in archive.infolist():
-            base = info.filename.rsplit("/", 1)[-1]
+            # zips made on Windows may separate folders with backslashes
+            base = info.filename.replace("\\", "/").rsplit("/", 1)[-1]
             if info.is_dir() or base.startswith(".") or not accept(base):
                 continue
             ratio = info.file_size / max(info.compress_size, 1)
@@ -67,7 +94,8 @@ def _zip_members(path: Path, accept: Callable[[str], bool]) -> Iterator[Source]:
                 )
 
             def opener(member: str = info.filename) -> IO[bytes]:
-                return zipfile.ZipFile(path).open(member)
+                name = f"{path.name}:{member}"
+                return io.BufferedReader(_Member(zipfile.ZipFile(path).open(member), name))
 
             yield Source(f"{path.name}:{info.filename}", info.file_size, opener)
 

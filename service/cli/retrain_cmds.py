@@ -247,7 +247,7 @@ def promote_command(version_id: Annotated[int, typer.Argument(help="version id")
         if found.pruned_at is not None:
             raise fail(f"model version {version_id} was pruned: its artifact is gone")
         try:
-            load_artifact(found.path, checksum=found.checksum)
+            load_artifact(found.path, checksum=found.checksum, root=settings.models.dir)
             version = model_versions.promote(session, version_id=version_id)
         except (LookupError, CorruptArtifact) as exc:
             raise fail(str(exc)) from None

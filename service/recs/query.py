@@ -13,7 +13,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from starlette.datastructures import QueryParams
 
 from service.recs.catalog import Filters
@@ -45,6 +45,15 @@ class UserListQuery(BaseModel):
     max_per_artist: Annotated[
         int | None, Field(ge=1, le=200, description="at most this many per artist")
     ] = None
+
+    @field_validator("released_after", mode="before")
+    @classmethod
+    def _iso_date(cls, value: object) -> object:
+        """A calendar date as the schema says (YYYY-MM-DD); pydantic alone would also take
+        a number as a Unix time, which no client means here."""
+        if isinstance(value, str) and not (len(value) == 10 and value[4] == value[7] == "-"):
+            raise ValueError("expected a date as YYYY-MM-DD")
+        return value
 
     def filters(self) -> Filters:
         return Filters(self.kind, self.genre, frozenset(self.exclude_artists),

@@ -41,6 +41,7 @@ class Recs:
             ModelHolder(
                 sessions,
                 reload_seconds=settings.models.reload_seconds,
+                root=settings.models.dir,
                 candidates=r.candidates,
                 cache_dir=r.candidates_dir(),
             ),

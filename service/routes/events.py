@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
@@ -11,41 +9,26 @@ from pydantic import TypeAdapter
 
 from models.ingest import ingest_events
 from service import metrics
-from service.batch import parse_envelope, read_body, report, validate_items
+from service.batch import outside_window, parse_envelope, read_body, report, validate_items
 from service.deps import SettingsDep, StoreDep
 from service.openapi import json_body
-from service.schemas.events import BatchResult, EventBatchIn, EventIn, FieldError, RejectedItem
-from service.settings import IngestSettings
+from service.schemas.errors import ErrorBody
+from service.schemas.events import BatchResult, EventBatchIn, EventIn
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
 
 EVENTS = TypeAdapter(list[EventIn])
 
 
-def _outside_window(
-    events: list[tuple[int, EventIn]], limits: IngestSettings
-) -> tuple[list[tuple[int, EventIn]], list[RejectedItem]]:
-    latest = datetime.now(UTC) + timedelta(seconds=limits.max_future_skew_seconds)
-    kept, rejected = [], []
-    for index, event in events:
-        if event.ts > latest:
-            msg = f"timestamp is in the future (more than {limits.max_future_skew_seconds} s ahead)"
-        elif event.ts < limits.earliest_ts:
-            msg = f"timestamp is before {limits.earliest_ts.isoformat()}"
-        else:
-            kept.append((index, event))
-            continue
-        rejected.append(
-            RejectedItem(index=index, errors=[FieldError(loc=["ts"], msg=msg, type="value_error")])
-        )
-    return kept, rejected
-
-
 @router.post(
     "",
     response_model=BatchResult,
     responses={
-        422: {"model": BatchResult, "description": "some events rejected; the rest are stored"},
+        422: {
+            "model": BatchResult | ErrorBody,
+            "description": "some events rejected, the rest stored (`BatchResult`); or the "
+            "envelope is wrong and nothing is stored (`detail` only)",
+        },
         413: {"description": "body over the size limit"},
         400: {"description": "body is not JSON"},
     },
@@ -60,7 +43,7 @@ async def post_events(request: Request, settings: SettingsDep, store: StoreDep) 
     body = await read_body(request, limits.max_body_bytes)
     items = parse_envelope(body, "events", limits.max_batch_events)
     valid, rejected = validate_items(items, EVENTS)
-    valid, late = _outside_window(valid, limits)
+    valid, late = outside_window(valid, limits)
     records = [event.to_record() for _, event in valid]
     result = await run_in_threadpool(ingest_events, store.engine, store.resolver, records)
     status, out = report(result, rejected + late, [i for i, _ in valid], "events")

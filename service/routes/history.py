@@ -13,6 +13,7 @@ from fastapi import APIRouter, Path, Query
 from models.history import Position, find_user, get_history
 from service.deps import SessionDep
 from service.errors import ApiError, NotFound
+from service.schemas.errors import refusal
 from service.schemas.fields import parse_timestamp
 from service.schemas.history import HistoryEntry, HistoryPage
 
@@ -48,14 +49,19 @@ def _time(name: str, value: str | None) -> datetime | None:
         raise ApiError(422, ["query", name], str(exc), "value_error") from None
 
 
-@router.get("/{user_id}/history", response_model=HistoryPage)
+@router.get(
+    "/{user_id}/history", response_model=HistoryPage, responses={404: refusal("unknown user")}
+)
 def read_history(
     session: SessionDep,
     user_id: Annotated[str, Path(min_length=1, max_length=128)],
     from_: Annotated[
-        str | None, Query(alias="from", description="inclusive, ISO 8601 or epoch")
+        str | None,
+        Query(alias="from", min_length=1, description="inclusive, ISO 8601 or epoch"),
     ] = None,
-    to: Annotated[str | None, Query(description="exclusive, ISO 8601 or epoch")] = None,
+    to: Annotated[
+        str | None, Query(min_length=1, description="exclusive, ISO 8601 or epoch")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> HistoryPage:

@@ -15,6 +15,7 @@ from data.importers.jobs import run_job
 from models.jobs import create_job, get_job
 from service.deps import SessionDep, SettingsDep, StoreDep
 from service.errors import ApiError, NotFound
+from service.schemas.errors import refusal
 from service.schemas.imports import ImportJobPublic
 
 router = APIRouter(prefix="/v1/imports", tags=["imports"])
@@ -29,7 +30,15 @@ def safe_name(index: int, filename: str | None) -> str:
     return f"{index:03d}_{cleaned}"
 
 
-@router.post("", status_code=202, response_model=ImportJobPublic)
+@router.post(
+    "",
+    status_code=202,
+    response_model=ImportJobPublic,
+    responses={
+        400: {"description": "the body is not valid multipart/form-data"},
+        413: refusal("the files together are over ENCORE_IMPORTS__MAX_UPLOAD_BYTES"),
+    },
+)
 async def create_import(
     request: Request,
     response: Response,
@@ -40,7 +49,8 @@ async def create_import(
     user_id: Annotated[str, Form(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$")],
     format: Annotated[ImportFormat, Form(description="spotify, lastfm or listenbrainz")],
     files: Annotated[
-        list[UploadFile], File(description="the export: a zip, or its JSON/CSV files")
+        list[UploadFile],
+        File(min_length=1, description="the export: a zip, or its JSON/CSV files"),
     ],
 ) -> ImportJobPublic:
     """Upload one user's export. It is imported in the background; poll the returned job
@@ -76,7 +86,9 @@ async def create_import(
     return ImportJobPublic.of(job)
 
 
-@router.get("/{job_id}", response_model=ImportJobPublic)
+@router.get(
+    "/{job_id}", response_model=ImportJobPublic, responses={404: refusal("unknown import job")}
+)
 def read_import(
     session: SessionDep, job_id: Annotated[str, Path(max_length=36)]
 ) -> ImportJobPublic:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from models.listening import EventSource
 from models.records import EventRecord
@@ -50,12 +50,12 @@ class EventIn(BaseModel):
     ms_played: StrictMs
     item: ItemIn
     event_id: ClientIdText | None = None
-    skipped: bool | None = None
+    skipped: StrictBool | None = None
     reason_start: ReasonText | None = None
     reason_end: ReasonText | None = None
-    shuffle: bool | None = None
-    offline: bool | None = None
-    private: bool = False
+    shuffle: StrictBool | None = None
+    offline: StrictBool | None = None
+    private: StrictBool = False
     platform: PlatformText | None = None
     country: CountryCode | None = None
     rec_id: ClientIdText | None = None

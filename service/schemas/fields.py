@@ -57,7 +57,7 @@ Timestamp = Annotated[
         {
             "anyOf": [
                 {"type": "string", "format": "date-time"},
-                {"type": "integer", "description": "epoch seconds or milliseconds"},
+                {"type": "number", "description": "epoch seconds or milliseconds"},
             ],
             "examples": ["2024-05-01T12:00:00Z", 1714564800],
         }

@@ -21,7 +21,7 @@ class RefusalItem(BaseModel):
     loc: list[str | int]
     msg: str
     type: str
-    ctx: dict[str, int] | None = None
+    ctx: dict[str, Any] | None = None
 
 
 class Refusal(BaseModel):

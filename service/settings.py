@@ -63,6 +63,24 @@ class ModelSettings(BaseModel):
     reload_seconds: float = Field(30.0, ge=0, description="least time between active checks")
 
 
+class MetricsSettings(BaseModel):
+    """The product metrics' reporting zone and the longest range one request may ask for."""
+
+    timezone: str = Field("UTC", description="IANA zone of the default reporting day")
+    max_days: int = Field(1100, ge=1, description="longest range of a metrics request")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="ENCORE_",
@@ -81,6 +99,7 @@ class Settings(BaseSettings):
     imports: ImportSettings = ImportSettings()
     wrapped: WrappedSettings = WrappedSettings()
     models: ModelSettings = ModelSettings()
+    metrics: MetricsSettings = MetricsSettings()
 
     @field_validator("database_url")
     @classmethod

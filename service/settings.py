@@ -67,7 +67,7 @@ class MetricsSettings(BaseModel):
     """The product metrics' reporting zone and the longest range one request may ask for."""
 
     timezone: str = Field("UTC", description="IANA zone of the default reporting day")
-    max_days: int = Field(1100, ge=1, description="longest range of a metrics request")
+    max_days: int = Field(3700, ge=1, description="longest range of a metrics request")
 
     @field_validator("timezone")
     @classmethod

@@ -38,6 +38,7 @@ from models.catalog import Item, ItemKind
 from models.dialect import epoch_us, insert_ignore
 from models.listening import ListeningEvent
 from models.metrics.localtime import local_days, months_of
+from models.metrics.periods import DayRows, apply, contribution, difference, read_day_rows
 from models.metrics.schema import MetricsRollup, MetricsUserDay
 from models.served import ServedRecommendation
 from models.users import User
@@ -52,7 +53,7 @@ KINDS = tuple(k.value for k in ItemKind)
 STREAM_CHUNK = 50_000
 USER_CHUNK = 2_000
 INSERT_CHUNK = 20_000
-FULL_SHARE = 0.2  # with more stale listeners than this share, rebuild all at once
+FULL_SHARE = 0.1  # with more stale listeners than this share, rebuild all at once
 
 rollups_t: Table = MetricsRollup.__table__  # type: ignore[assignment]
 days_t: Table = MetricsUserDay.__table__  # type: ignore[assignment]
@@ -234,6 +235,12 @@ def _rows(days: UserDays, rollup_id: int) -> list[dict[str, object]]:
     ]  # fmt: skip
 
 
+def _day_rows(days: UserDays) -> DayRows:
+    strings = {"": [""] * len(days), "platform": days.platform, "country": days.country,
+               "kind": days.kind}  # fmt: skip
+    return DayRows(days.columns, strings)
+
+
 def _write(conn: Connection, rollup_id: int, days: UserDays) -> int:
     rows = _rows(days, rollup_id)
     for start in range(0, len(rows), INSERT_CHUNK):
@@ -268,9 +275,12 @@ def _stale_users(conn: Connection, events_mark: int, served_mark: int) -> set[in
     return users
 
 
-def refresh(conn: Connection, zone: str, *, full: bool = False) -> int:
+def refresh(
+    conn: Connection, zone: str, *, full: bool = False, full_share: float = FULL_SHARE
+) -> int:
     """Bring the rollup of ``zone`` up to date in one transaction (the caller's
-    connection, outside a transaction); returns how many listeners were re-summarised."""
+    connection, outside a transaction); returns how many listeners were re-summarised.
+    With more than ``full_share`` of all listeners stale, everyone is re-summarised."""
     tz = ZoneInfo(zone)
     with conn.begin():
         rollup_id, events_mark, served_mark = _lock_rollup(conn, zone)
@@ -279,22 +289,28 @@ def refresh(conn: Connection, zone: str, *, full: bool = False) -> int:
         if not full and (top_event, top_served) == (events_mark, served_mark):
             return 0
         stale = _stale_users(conn, events_mark, served_mark)
-        all_users = full or events_mark == 0 or len(stale) > FULL_SHARE * _user_count(conn)
+        all_users = full or events_mark == 0 or len(stale) > full_share * _user_count(conn)
         if all_users:
             conn.execute(delete(days_t).where(days_t.c.rollup_id == rollup_id))
-            written = _write(conn, rollup_id, summarise(read_events(conn, None), tz))
+            days = summarise(read_events(conn, None), tz)
+            written = _write(conn, rollup_id, days)
+            apply(conn, rollup_id, contribution(_day_rows(days)), replace=True)
             log.info("metrics rollup %s rebuilt: %d rows", zone, written)
             done = _user_count(conn)
         else:
             ordered = sorted(stale)
             for start in range(0, len(ordered), USER_CHUNK):
                 chunk = ordered[start : start + USER_CHUNK]
+                before = contribution(read_day_rows(conn, rollup_id, chunk))
                 conn.execute(
                     delete(days_t).where(
                         days_t.c.rollup_id == rollup_id, days_t.c.user_id.in_(chunk)
                     )
                 )
-                _write(conn, rollup_id, summarise(read_events(conn, chunk), tz))
+                days = summarise(read_events(conn, chunk), tz)
+                _write(conn, rollup_id, days)
+                after = contribution(_day_rows(days))
+                apply(conn, rollup_id, difference(after, before), replace=False)
             done = len(ordered)
         conn.execute(
             update(rollups_t)

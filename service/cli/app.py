@@ -70,6 +70,7 @@ import service.cli.data_cmds  # noqa: E402  (registers commands)
 import service.cli.db_cmds  # noqa: E402
 import service.cli.evaluate_cmd  # noqa: E402
 import service.cli.import_cmds  # noqa: E402
+import service.cli.metrics_cmds  # noqa: E402
 import service.cli.retrain_cmds  # noqa: E402
 import service.cli.serve_cmd  # noqa: E402
 import service.cli.wrapped_cmds  # noqa: E402,F401

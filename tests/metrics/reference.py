@@ -143,6 +143,9 @@ def active_users(ev: pd.DataFrame, first: date, end: date, g: str) -> list[tuple
 
 
 def retention(ev: pd.DataFrame, first: date, end: date) -> list[tuple[Any, ...]]:
+    """Over whole Monday-start weeks: the range is widened to the weeks it touches."""
+    first = bucket(first, "week")
+    end = bucket(end - timedelta(days=1), "week") + timedelta(days=7)
     firsts = ev.groupby("user_id")["date"].min()
     cohort = firsts[(firsts >= first) & (firsts < end)].map(lambda d: bucket(d, "week"))
     sel = in_range(ev, first, end)

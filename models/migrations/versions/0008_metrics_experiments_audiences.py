@@ -106,17 +106,65 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_experiment_arms")),
     )
     op.create_table(
-        "metrics_user_days",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        "metrics_cohorts",
         sa.Column(
             "rollup_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
         ),
-        sa.Column("user_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("cohort", sa.Integer(), nullable=False),
+        sa.Column("week", sa.Integer(), nullable=False),
+        sa.Column("users", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["rollup_id"],
+            ["metrics_rollups.id"],
+            name=op.f("fk_metrics_cohorts_rollup_id_metrics_rollups"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("rollup_id", "cohort", "week", name=op.f("pk_metrics_cohorts")),
+    )
+    op.create_table(
+        "metrics_periods",
+        sa.Column(
+            "rollup_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("granularity", sa.String(length=1), nullable=False),
+        sa.Column("dim", sa.String(length=16), nullable=False),
+        sa.Column("bucket", sa.Integer(), nullable=False),
+        sa.Column("value", sa.String(length=128), nullable=False),
+        sa.Column("plays", sa.BigInteger(), nullable=False),
+        sa.Column("ms_played", sa.BigInteger(), nullable=False),
+        sa.Column("streams", sa.BigInteger(), nullable=False),
+        sa.Column("skips", sa.BigInteger(), nullable=False),
+        sa.Column("skip_known", sa.BigInteger(), nullable=False),
+        sa.Column("sessions", sa.BigInteger(), nullable=False),
+        sa.Column("session_ms", sa.BigInteger(), nullable=False),
+        sa.Column("ms_new_artist", sa.BigInteger(), nullable=False),
+        sa.Column("rec_plays", sa.BigInteger(), nullable=False),
+        sa.Column("ms_rec", sa.BigInteger(), nullable=False),
+        sa.Column("users", sa.BigInteger(), nullable=False),
+        sa.Column("new_users", sa.BigInteger(), nullable=False),
+        sa.Column("wau", sa.BigInteger(), nullable=False),
+        sa.Column("mau", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["rollup_id"],
+            ["metrics_rollups.id"],
+            name=op.f("fk_metrics_periods_rollup_id_metrics_rollups"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(
+            "rollup_id", "granularity", "dim", "bucket", "value", name=op.f("pk_metrics_periods")
+        ),
+    )
+    op.create_table(
+        "metrics_user_days",
+        sa.Column(
+            "rollup_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
         sa.Column("day", sa.Integer(), nullable=False),
-        sa.Column("month", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("platform", sa.String(length=128), nullable=False),
         sa.Column("country", sa.String(length=2), nullable=False),
         sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("month", sa.Integer(), nullable=False),
         sa.Column("plays", sa.Integer(), nullable=False),
         sa.Column("ms_played", sa.BigInteger(), nullable=False),
         sa.Column("streams", sa.Integer(), nullable=False),
@@ -139,12 +187,18 @@ def upgrade() -> None:
             name=op.f("fk_metrics_user_days_user_id_users"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_metrics_user_days")),
+        sa.PrimaryKeyConstraint(
+            "rollup_id",
+            "day",
+            "user_id",
+            "platform",
+            "country",
+            "kind",
+            name=op.f("pk_metrics_user_days"),
+        ),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("metrics_user_days", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_metrics_user_days_rollup_day_user", ["rollup_id", "day", "user_id"], unique=False
-        )
         batch_op.create_index(
             "ix_metrics_user_days_rollup_user_day", ["rollup_id", "user_id", "day"], unique=False
         )
@@ -153,9 +207,10 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("metrics_user_days", schema=None) as batch_op:
         batch_op.drop_index("ix_metrics_user_days_rollup_user_day")
-        batch_op.drop_index("ix_metrics_user_days_rollup_day_user")
 
     op.drop_table("metrics_user_days")
+    op.drop_table("metrics_periods")
+    op.drop_table("metrics_cohorts")
     op.drop_table("experiment_arms")
     with op.batch_alter_table("audience_deliveries", schema=None) as batch_op:
         batch_op.drop_index("ix_audience_deliveries_audience_at")

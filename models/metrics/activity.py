@@ -23,7 +23,9 @@ from models.metrics.rollup import STREAM_MS
 
 feedback_t: Table = Feedback.__table__  # type: ignore[assignment]
 
-_CLICKED = {
+# Whether served list ``s`` was clicked: its listener streamed one of its items within 24 h.
+
+CLICKED = {
     "sqlite": """
         EXISTS (SELECT 1 FROM json_each(s.item_ids) j
                 JOIN listening_events e ON e.item_id = j.value
@@ -56,7 +58,7 @@ def served_clicks(
     served_at = epoch_us(conn.dialect.name, literal_column("s.served_at"))
     sql = (
         f"SELECT {served_at.compile(conn, compile_kwargs={'literal_binds': True})}, "
-        f"CASE WHEN {_CLICKED[conn.dialect.name]} THEN 1 ELSE 0 END "
+        f"CASE WHEN {CLICKED[conn.dialect.name]} THEN 1 ELSE 0 END "
         "FROM served_recommendations s WHERE s.user_id IS NOT NULL "
         "AND s.served_at >= :start AND s.served_at < :end"
     )

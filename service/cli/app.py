@@ -69,6 +69,7 @@ def open_store(settings: Settings) -> Iterator[Store]:
 import service.cli.data_cmds  # noqa: E402  (registers commands)
 import service.cli.db_cmds  # noqa: E402
 import service.cli.evaluate_cmd  # noqa: E402
+import service.cli.experiment_cmds  # noqa: E402
 import service.cli.import_cmds  # noqa: E402
 import service.cli.metrics_cmds  # noqa: E402
 import service.cli.retrain_cmds  # noqa: E402

@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from service.routes import (
     catalog,
     events,
+    experiments,
     feedback,
     health,
     history,
@@ -26,4 +27,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     wrapped.router,    # GET /v1/users/{user_id}/wrapped[/{year}[/top-songs]]
     sharing.router,    # .../wrapped/{year}/card.png|story|share, GET /share/{token}
     metrics.router,    # GET /v1/metrics/*, GET /v1/artists/{artist_id}/stats
+    experiments.router,  # /v1/experiments[/{name}[/stop|/report]], /v1/experiments/-/assignment
 )  # fmt: skip

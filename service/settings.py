@@ -81,6 +81,14 @@ class MetricsSettings(BaseModel):
         return value
 
 
+class AudienceSettings(BaseModel):
+    """Webhook delivery of audiences: the signing secret and the retry schedule."""
+
+    webhook_secret: str | None = Field(None, min_length=16, description="HMAC-SHA256 key")
+    attempts: int = Field(4, ge=1, le=10, description="tries per delivery")
+    backoff_seconds: float = Field(0.5, ge=0, description="first wait; doubles each retry")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="ENCORE_",
@@ -100,6 +108,7 @@ class Settings(BaseSettings):
     wrapped: WrappedSettings = WrappedSettings()
     models: ModelSettings = ModelSettings()
     metrics: MetricsSettings = MetricsSettings()
+    audiences: AudienceSettings = AudienceSettings()
 
     @field_validator("database_url")
     @classmethod

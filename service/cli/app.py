@@ -66,6 +66,7 @@ def open_store(settings: Settings) -> Iterator[Store]:
         store.close()
 
 
+import service.cli.audience_cmds  # noqa: E402
 import service.cli.data_cmds  # noqa: E402  (registers commands)
 import service.cli.db_cmds  # noqa: E402
 import service.cli.evaluate_cmd  # noqa: E402

@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from service.routes import (
+    audiences,
     catalog,
     events,
     experiments,
@@ -28,4 +29,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     sharing.router,    # .../wrapped/{year}/card.png|story|share, GET /share/{token}
     metrics.router,    # GET /v1/metrics/*, GET /v1/artists/{artist_id}/stats
     experiments.router,  # /v1/experiments[/{name}[/stop|/report]], /v1/experiments/-/assignment
+    audiences.router,  # /v1/audiences[/{name}[/export.csv|/deliveries]]
 )  # fmt: skip

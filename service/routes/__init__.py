@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from service.routes import (
     audiences,
     catalog,
+    dashboard,
     events,
     experiments,
     feedback,
@@ -30,4 +31,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     metrics.router,    # GET /v1/metrics/*, GET /v1/artists/{artist_id}/stats
     experiments.router,  # /v1/experiments[/{name}[/stop|/report]], /v1/experiments/-/assignment
     audiences.router,  # /v1/audiences[/{name}[/export.csv|/deliveries]]
+    dashboard.router,  # GET /dashboard
 )  # fmt: skip

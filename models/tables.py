@@ -5,7 +5,10 @@ from models.catalog import Album, Artist, Item, ItemKind, Tag, artist_tags
 from models.experiments import Experiment, ExperimentArm, ExperimentStatus
 from models.jobs import ImportJob, JobStatus
 from models.listening import EventSource, Feedback, FeedbackKind, ListeningEvent
-from models.metrics.schema import MetricsCohort, MetricsPeriod, MetricsRollup, MetricsUserDay
+from models.metrics.schema import (
+    MetricsRollup,
+    MetricsUserDay,
+)
 from models.model_versions import ModelVersion, VersionStatus
 from models.served import ServedRecommendation
 from models.shares import ShareLink

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.engine import Engine
 
 from models.metrics import query
-from models.metrics.activity import feedback_counts, served_clicks
+from models.metrics.activity import feedback_counts
 from models.metrics.localtime import Granularity, utc_bounds
 from models.metrics.query import Dimension, Span
 from models.metrics.rollup import refresh, rollup_id
@@ -106,10 +106,6 @@ class Metrics:
             return query.engagement(conn, span, feedback)
 
     def discovery(self) -> list[query.DiscoveryRow]:
-        span, r = self.span(), self.request
+        span = self.span()
         with self.engine.connect() as conn:
-            served = None
-            if r.by is None:
-                start, end = utc_bounds(r.first, r.end, r.tz)
-                served = served_clicks(conn, start, end, r.tz, r.granularity)
-            return query.discovery(conn, span, served)
+            return query.discovery(conn, span)

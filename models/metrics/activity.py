@@ -1,5 +1,5 @@
-"""The two inputs the rollup does not hold: feedback counts and served-list click-through,
-read for a UTC window and bucketed by local day in numpy.
+"""Inputs read beside the events: feedback counts for a window (bucketed by local day in
+numpy), and served lists with whether each was clicked (kept in the rollup per listener).
 
 A served list is **clicked** when the listener it was served to streamed (30 s or more,
 not private) one of its items within 24 hours after it was served. Lists served to
@@ -15,11 +15,10 @@ import numpy as np
 from sqlalchemy import Table, bindparam, literal_column, select, text
 from sqlalchemy.engine import Connection
 
-from models.base import UTCDateTime
 from models.dialect import epoch_us
 from models.listening import Feedback
+from models.metrics import STREAM_MS
 from models.metrics.localtime import Granularity, bucket_of, local_days
-from models.metrics.rollup import STREAM_MS
 
 feedback_t: Table = Feedback.__table__  # type: ignore[assignment]
 
@@ -45,39 +44,6 @@ def _buckets(ts_us: np.ndarray, zone: ZoneInfo, granularity: Granularity) -> lis
     return [bucket_of(int(d), granularity) for d in local_days(ts_us, zone).tolist()]
 
 
-def served_clicks(
-    conn: Connection,
-    start: datetime,
-    end: datetime,
-    zone: ZoneInfo,
-    granularity: Granularity,
-    *,
-    experiment_id: int | None = None,
-) -> dict[int, tuple[int, int]]:
-    """(lists served, lists clicked) by bucket, for lists served in ``[start, end)``."""
-    served_at = epoch_us(conn.dialect.name, literal_column("s.served_at"))
-    sql = (
-        f"SELECT {served_at.compile(conn, compile_kwargs={'literal_binds': True})}, "
-        f"CASE WHEN {CLICKED[conn.dialect.name]} THEN 1 ELSE 0 END "
-        "FROM served_recommendations s WHERE s.user_id IS NOT NULL "
-        "AND s.served_at >= :start AND s.served_at < :end"
-    )
-    params: dict[str, object] = {"start": start, "end": end, "stream_ms": STREAM_MS}
-    if experiment_id is not None:
-        sql += " AND s.experiment_id = :experiment"
-        params["experiment"] = experiment_id
-    stmt = text(sql).bindparams(
-        bindparam("start", type_=UTCDateTime()), bindparam("end", type_=UTCDateTime())
-    )
-    rows = np.array(conn.execute(stmt, params).all(), dtype=np.int64).reshape(-1, 2)
-    out: dict[int, tuple[int, int]] = {}
-    buckets = _buckets(rows[:, 0], zone, granularity)
-    for bucket, clicked in zip(buckets, rows[:, 1].tolist(), strict=True):
-        lists, hits = out.get(bucket, (0, 0))
-        out[bucket] = (lists + 1, hits + clicked)
-    return out
-
-
 def feedback_counts(
     conn: Connection, start: datetime, end: datetime, zone: ZoneInfo, granularity: Granularity
 ) -> dict[int, dict[str, int]]:
@@ -93,3 +59,33 @@ def feedback_counts(
         name = str(getattr(kind, "value", kind))
         counts[name] = counts.get(name, 0) + 1
     return out
+
+
+def served_by_user_day(
+    conn: Connection, zone: ZoneInfo, user_ids: list[int] | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(user, local day, lists, clicked) per listener and day, for the lists served to
+    ``user_ids`` (None: everyone), sorted by user and day."""
+    served_at = epoch_us(conn.dialect.name, literal_column("s.served_at"))
+    compiled = served_at.compile(conn, compile_kwargs={"literal_binds": True})
+    sql = (
+        f"SELECT s.user_id, {compiled}, CASE WHEN {CLICKED[conn.dialect.name]} THEN 1 ELSE 0 END "
+        "FROM served_recommendations s WHERE s.user_id IS NOT NULL"
+    )
+    stmt = text(sql)
+    if user_ids is not None:
+        stmt = text(sql + " AND s.user_id IN :users").bindparams(bindparam("users", expanding=True))
+    params: dict[str, object] = {"stream_ms": STREAM_MS}
+    if user_ids is not None:
+        params["users"] = list(user_ids)
+    rows = np.array(conn.execute(stmt, params).all(), dtype=np.int64).reshape(-1, 3)
+    if rows.size == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty, empty
+    days = local_days(rows[:, 1], zone)
+    keys = rows[:, 0] * 10_000_000 + days
+    uniq, inverse = np.unique(keys, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    lists = np.bincount(inverse, minlength=uniq.size).astype(np.int64)
+    clicked = np.bincount(inverse, weights=rows[:, 2], minlength=uniq.size).astype(np.int64)
+    return uniq // 10_000_000, uniq % 10_000_000, lists, clicked

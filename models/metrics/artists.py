@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 
 from models.catalog import Artist, Item
 from models.listening import ListeningEvent
-from models.metrics.rollup import STREAM_MS
+from models.metrics import STREAM_MS
 
 events_t: Table = ListeningEvent.__table__  # type: ignore[assignment]
 

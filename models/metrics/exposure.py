@@ -16,8 +16,8 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Connection
 
 from models.base import UTCDateTime
+from models.metrics import STREAM_MS
 from models.metrics.activity import CLICKED
-from models.metrics.rollup import STREAM_MS
 
 I64 = npt.NDArray[np.int64]
 

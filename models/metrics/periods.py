@@ -32,7 +32,8 @@ MEASURES = (
     "ms_new_artist", "rec_plays", "ms_rec",
 )  # fmt: skip
 COUNTS = ("users", "new_users", "wau", "mau")
-COLUMNS = MEASURES + COUNTS
+SERVED = ("served_lists", "clicked_lists")
+COLUMNS = MEASURES + COUNTS + SERVED
 DIMS = ("", "platform", "country", "kind")
 WINDOWS = {"wau": 7, "mau": 30}
 WRITE_CHUNK = 5_000
@@ -142,6 +143,25 @@ def _trailing(
         if values is None:
             values = periods[key] = np.zeros(len(COLUMNS), dtype=np.int64)
         values[col] += covered[ci, offset]
+
+
+def served_contribution(days: I64, lists: I64, clicked: I64) -> dict[PeriodKey, I64]:
+    """The daily rows (no breakdown) that served lists add up to, from per-user-day rows."""
+    out: dict[PeriodKey, I64] = {}
+    for day in np.unique(days).tolist():
+        at = days == day
+        values = np.zeros(len(COLUMNS), dtype=np.int64)
+        values[COLUMNS.index("served_lists")] = lists[at].sum()
+        values[COLUMNS.index("clicked_lists")] = clicked[at].sum()
+        out[("d", "", int(day), "")] = values
+    return out
+
+
+def merge(into: Contribution, more: dict[PeriodKey, I64]) -> Contribution:
+    periods = dict(into[0])
+    for key, values in more.items():
+        periods[key] = periods[key] + values if key in periods else values
+    return periods, into[1]
 
 
 def difference(new: Contribution, old: Contribution) -> Contribution:

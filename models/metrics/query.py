@@ -24,7 +24,7 @@ from models.metrics.localtime import (
     day_number,
     week_of,
 )
-from models.metrics.periods import COLUMNS, MEASURES
+from models.metrics.periods import COLUMNS, MEASURES, SERVED
 from models.metrics.schema import MetricsCohort, MetricsPeriod, MetricsUserDay
 
 days_t: Table = MetricsUserDay.__table__  # type: ignore[assignment]
@@ -115,7 +115,7 @@ def grouped(conn: Connection, span: Span) -> dict[tuple[int, str], dict[str, int
     out: dict[tuple[int, str], dict[str, int]] = {}
     for (day, value), row in days.items():
         cell = out.setdefault((bucket_of(day, span.granularity), value), dict.fromkeys(COLUMNS, 0))
-        for c in (*MEASURES, "new_users"):
+        for c in (*MEASURES, "new_users", *SERVED):
             cell[c] += row[c]
         if span.granularity is Granularity.day:
             cell["users"] = row["users"]
@@ -314,16 +314,16 @@ class DiscoveryRow:
     click_through: float | None
 
 
-def discovery(
-    conn: Connection, span: Span, served: dict[int, tuple[int, int]] | None
-) -> list[DiscoveryRow]:
+def discovery(conn: Connection, span: Span) -> list[DiscoveryRow]:
     """The share of listening on artists new to the listener and from recommendations,
-    and click-through (``served``: lists served and clicked by bucket; None under a
-    breakdown)."""
+    and click-through of the lists served in each period (None under a breakdown: lists
+    have no platform or country)."""
     rows = []
-    for bucket, start, end, group, v in periods(span, grouped(conn, span)):
+    for _, start, end, group, v in periods(span, grouped(conn, span)):
         ms = int(v.get("ms_played") or 0)
-        lists, clicked = (None, None) if served is None else served.get(bucket, (0, 0))
+        lists, clicked = (
+            (None, None) if span.by else (v.get("served_lists", 0), v.get("clicked_lists", 0))
+        )
         rows.append(
             DiscoveryRow(
                 start, end, group, ms / 60_000, _ratio(v.get("ms_new_artist"), ms),

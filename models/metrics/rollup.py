@@ -37,16 +37,26 @@ from models.base import utcnow
 from models.catalog import Item, ItemKind
 from models.dialect import epoch_us, insert_ignore
 from models.listening import ListeningEvent
+from models.metrics import STREAM_MS
+from models.metrics.activity import served_by_user_day
 from models.metrics.localtime import local_days, months_of
-from models.metrics.periods import DayRows, apply, contribution, difference, read_day_rows
-from models.metrics.schema import MetricsRollup, MetricsUserDay
+from models.metrics.periods import (
+    Contribution,
+    DayRows,
+    apply,
+    contribution,
+    difference,
+    merge,
+    read_day_rows,
+    served_contribution,
+)
+from models.metrics.schema import MetricsRollup, MetricsUserDay, MetricsUserServed
 from models.served import ServedRecommendation
 from models.users import User
 
 log = logging.getLogger(__name__)
 
 I64 = npt.NDArray[np.int64]
-STREAM_MS = 30_000
 SESSION_GAP_US = 30 * 60 * 1_000_000
 NEW_ARTIST_US = 30 * 86_400 * 1_000_000
 KINDS = tuple(k.value for k in ItemKind)
@@ -57,6 +67,7 @@ FULL_SHARE = 0.1  # with more stale listeners than this share, rebuild all at on
 
 rollups_t: Table = MetricsRollup.__table__  # type: ignore[assignment]
 days_t: Table = MetricsUserDay.__table__  # type: ignore[assignment]
+user_served_t: Table = MetricsUserServed.__table__  # type: ignore[assignment]
 served_t: Table = ServedRecommendation.__table__  # type: ignore[assignment]
 events_t: Table = ListeningEvent.__table__  # type: ignore[assignment]
 
@@ -241,6 +252,32 @@ def _day_rows(days: UserDays) -> DayRows:
     return DayRows(days.columns, strings)
 
 
+def _before(conn: Connection, rollup_id: int, users: list[int]) -> Contribution:
+    """What ``users`` contribute now, from their stored rows."""
+    stmt = select(user_served_t.c.day, user_served_t.c.lists, user_served_t.c.clicked).where(
+        user_served_t.c.rollup_id == rollup_id, user_served_t.c.user_id.in_(users)
+    )
+    m = np.array(conn.execute(stmt).all(), dtype=np.int64).reshape(-1, 3)
+    served = served_contribution(m[:, 0], m[:, 1], m[:, 2])
+    return merge(contribution(read_day_rows(conn, rollup_id, users)), served)
+
+
+def _write_served(
+    conn: Connection, rollup_id: int, tz: ZoneInfo, users: list[int] | None
+) -> dict[tuple[str, str, int, str], I64]:
+    """Store the served lists of ``users`` (None: all) by listener and day; returns their
+    contribution to the daily period rows."""
+    user, day, lists, clicked = served_by_user_day(conn, tz, users)
+    rows = [
+        {"rollup_id": rollup_id, "user_id": u, "day": d, "lists": n, "clicked": c}
+        for u, d, n, c in zip(user.tolist(), day.tolist(), lists.tolist(), clicked.tolist(),
+                              strict=True)
+    ]  # fmt: skip
+    for start in range(0, len(rows), INSERT_CHUNK):
+        conn.execute(insert(user_served_t), rows[start : start + INSERT_CHUNK])
+    return served_contribution(day, lists, clicked)
+
+
 def _write(conn: Connection, rollup_id: int, days: UserDays) -> int:
     rows = _rows(days, rollup_id)
     for start in range(0, len(rows), INSERT_CHUNK):
@@ -292,24 +329,29 @@ def refresh(
         all_users = full or events_mark == 0 or len(stale) > full_share * _user_count(conn)
         if all_users:
             conn.execute(delete(days_t).where(days_t.c.rollup_id == rollup_id))
+            conn.execute(delete(user_served_t).where(user_served_t.c.rollup_id == rollup_id))
             days = summarise(read_events(conn, None), tz)
             written = _write(conn, rollup_id, days)
-            apply(conn, rollup_id, contribution(_day_rows(days)), replace=True)
+            served = _write_served(conn, rollup_id, tz, None)
+            apply(conn, rollup_id, merge(contribution(_day_rows(days)), served), replace=True)
             log.info("metrics rollup %s rebuilt: %d rows", zone, written)
             done = _user_count(conn)
         else:
             ordered = sorted(stale)
             for start in range(0, len(ordered), USER_CHUNK):
                 chunk = ordered[start : start + USER_CHUNK]
-                before = contribution(read_day_rows(conn, rollup_id, chunk))
-                conn.execute(
-                    delete(days_t).where(
-                        days_t.c.rollup_id == rollup_id, days_t.c.user_id.in_(chunk)
+                before = _before(conn, rollup_id, chunk)
+                for table in (days_t, user_served_t):
+                    conn.execute(
+                        delete(table).where(
+                            table.c.rollup_id == rollup_id, table.c.user_id.in_(chunk)
+                        )
                     )
-                )
                 days = summarise(read_events(conn, chunk), tz)
                 _write(conn, rollup_id, days)
-                after = contribution(_day_rows(days))
+                after = merge(
+                    contribution(_day_rows(days)), _write_served(conn, rollup_id, tz, chunk)
+                )
                 apply(conn, rollup_id, difference(after, before), replace=False)
             done = len(ordered)
         conn.execute(

@@ -106,6 +106,30 @@ class MetricsPeriod(Base):
     new_users: Mapped[int] = mapped_column(BigInteger, default=0)
     wau: Mapped[int] = mapped_column(BigInteger, default=0)
     mau: Mapped[int] = mapped_column(BigInteger, default=0)
+    served_lists: Mapped[int] = mapped_column(BigInteger, default=0)
+    clicked_lists: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class MetricsUserServed(Base):
+    """Lists served to a listener on a local day (by ``served_at``), and how many of them
+    they streamed an item of within 24 hours: click-through without a JSON scan per
+    request."""
+
+    __tablename__ = "metrics_user_served"
+    __table_args__ = (
+        Index("ix_metrics_user_served_rollup_user", "rollup_id", "user_id"),
+        {"sqlite_with_rowid": False},
+    )
+
+    rollup_id: Mapped[int] = mapped_column(
+        ForeignKey("metrics_rollups.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    lists: Mapped[int] = mapped_column(Integer)
+    clicked: Mapped[int] = mapped_column(Integer)
 
 
 class MetricsCohort(Base):

@@ -144,6 +144,8 @@ def upgrade() -> None:
         sa.Column("new_users", sa.BigInteger(), nullable=False),
         sa.Column("wau", sa.BigInteger(), nullable=False),
         sa.Column("mau", sa.BigInteger(), nullable=False),
+        sa.Column("served_lists", sa.BigInteger(), nullable=False),
+        sa.Column("clicked_lists", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(
             ["rollup_id"],
             ["metrics_rollups.id"],
@@ -203,8 +205,41 @@ def upgrade() -> None:
             "ix_metrics_user_days_rollup_user_day", ["rollup_id", "user_id", "day"], unique=False
         )
 
+    op.create_table(
+        "metrics_user_served",
+        sa.Column(
+            "rollup_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("day", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("lists", sa.Integer(), nullable=False),
+        sa.Column("clicked", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["rollup_id"],
+            ["metrics_rollups.id"],
+            name=op.f("fk_metrics_user_served_rollup_id_metrics_rollups"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_metrics_user_served_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("rollup_id", "day", "user_id", name=op.f("pk_metrics_user_served")),
+        sqlite_with_rowid=False,
+    )
+    with op.batch_alter_table("metrics_user_served", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_metrics_user_served_rollup_user", ["rollup_id", "user_id"], unique=False
+        )
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("metrics_user_served", schema=None) as batch_op:
+        batch_op.drop_index("ix_metrics_user_served_rollup_user")
+
+    op.drop_table("metrics_user_served")
     with op.batch_alter_table("metrics_user_days", schema=None) as batch_op:
         batch_op.drop_index("ix_metrics_user_days_rollup_user_day")
 

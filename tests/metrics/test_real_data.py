@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 
 from data.importers import lastfm, spotify
@@ -57,3 +58,29 @@ def test_real_histories_agree_with_pandas(store: Store, client: httpx.Client) ->
         want = ref.retention(ref.prepare(data, zone), start, end)
         assert [(date.fromisoformat(c["week"]), c["users"], c["active"]) for c in cohorts] == want
         assert sum(c["users"] for c in cohorts) == 4
+
+
+@needs_data
+def test_artist_stats_agree_with_pandas(store: Store, client: httpx.Client) -> None:
+    import_real(store)
+    ev = ref.prepare(ref.load(store.engine), "UTC")
+    ev = ref.in_range(ev, date(2023, 1, 1), date(2025, 1, 1))
+    artist = int(ev.groupby("artist_id")["user_id"].nunique().sort_values().index[-1])
+    mine = ev[ev["artist_id"] == artist]
+    r = client.get(f"/v1/artists/{artist}/stats",
+                   params={"from": "2023-01-01", "to": "2025-01-01", "tz": "UTC"})  # fmt: skip
+    assert r.status_code == 200, r.text
+    got = r.json()["data"]
+    assert (got["listeners"], got["plays"]) == (mine["user_id"].nunique(), len(mine))
+    assert got["streams"] == int((mine["ms_played"] >= 30_000).sum())
+    assert got["minutes"] == pytest.approx(mine["ms_played"].sum() / 60_000)
+    per_track = (
+        mine.assign(stream=mine["ms_played"] >= 30_000)
+        .groupby("item_id")
+        .agg(streams=("stream", "sum"), ms=("ms_played", "sum"))
+    )
+    best = per_track.sort_values(["streams", "ms"], ascending=False).iloc[0]
+    assert got["top_tracks"][0]["streams"] == int(best["streams"])
+    assert got["top_tracks"][0]["minutes"] == pytest.approx(best["ms"] / 60_000)
+    countries = mine.groupby("country")["user_id"].nunique().to_dict()
+    assert {(c["country"] or ""): c["listeners"] for c in got["countries"]} == countries

@@ -132,7 +132,9 @@ def main() -> None:
                       "granularity": "month"}  # fmt: skip
             for path in ["north-star", "active-users", "engagement"]:
                 best, median = _timed(
-                    lambda path=path: client.get(f"/v1/metrics/{path}", params=params),
+                    lambda path=path, params=params: client.get(
+                        f"/v1/metrics/{path}", params=params
+                    ),
                     args.repeat,
                 )
                 print(

@@ -4,6 +4,7 @@ rebuild from every event gives, on both backends."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -15,7 +16,7 @@ from service.store import Store
 from tests.metrics.conftest import load_history
 
 
-def snapshot(store: Store) -> tuple[set[tuple[object, ...]], ...]:
+def snapshot(store: Store) -> tuple[set[Any], set[Any], set[Any]]:
     with store.engine.connect() as conn:
         days = set(conn.execute(select(MetricsUserDay.__table__)).all())
         periods = {

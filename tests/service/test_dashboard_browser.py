@@ -94,7 +94,7 @@ def test_dashboard_in_a_browser(live: Live, tmp_path: Path) -> None:
         for section, least in (("north-star", 50), ("active-users", 50), ("skip-rate", 10),
                                ("rec-share", 50)):  # fmt: skip
             lines = driver.find_elements(By.CSS_SELECTOR, f"#{section} polyline")
-            points = max((len(p.get_attribute("points").split()) for p in lines), default=0)
+            points = max((len((p.get_attribute("points") or "").split()) for p in lines), default=0)
             assert points >= least, (section, points)
         series = {p.get_attribute("data-series") for p in
                   driver.find_elements(By.CSS_SELECTOR, "#active-users polyline")}  # fmt: skip
@@ -109,7 +109,8 @@ def test_dashboard_in_a_browser(live: Live, tmp_path: Path) -> None:
             "background-color"
         )
         assert background == "rgba(18, 18, 18, 1)"  # the stylesheet loaded under the CSP
-        errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+        log = driver.get_log("browser")  # type: ignore[no-untyped-call]
+        errors = [e for e in log if e["level"] == "SEVERE"]
         assert errors == []
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         height = driver.execute_script("return document.body.scrollHeight")

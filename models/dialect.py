@@ -90,9 +90,11 @@ def epoch_us(dialect: str, column: SQLColumnExpression[Any]) -> ColumnElement[in
     """``column`` (a UTC timestamp) as integer epoch microseconds, computed by the database.
 
     SQLite stores ``YYYY-MM-DD HH:MM:SS.ffffff`` text: whole seconds from ``strftime`` plus
-    the six fraction digits. PostgreSQL's ``EXTRACT(EPOCH ...)`` is exact ``numeric``.
+    the six fraction digits. ``strftime`` is given the whole seconds only: it parses the
+    fraction to milliseconds and rounds, so ``...:12.999769`` would come out as second 13.
+    PostgreSQL's ``EXTRACT(EPOCH ...)`` is exact ``numeric``.
     """
     if dialect == "sqlite":
-        seconds = cast(func.strftime("%s", column), Integer)
+        seconds = cast(func.strftime("%s", func.substr(column, 1, 19)), Integer)
         return seconds * 1_000_000 + cast(func.substr(column, 21, 6), Integer)
     return cast(func.round(extract("epoch", column) * 1_000_000), BigInteger)

@@ -192,6 +192,32 @@ class RecsSettings(BaseModel):
         return self.cache_dir or Path(tempfile.gettempdir()) / "encore-candidates"
 
 
+class MetricsSettings(BaseModel):
+    """The product metrics' reporting zone and the longest range one request may ask for."""
+
+    timezone: str = Field("UTC", description="IANA zone of the default reporting day")
+    max_days: int = Field(3700, ge=1, description="longest range of a metrics request")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+
+class AudienceSettings(BaseModel):
+    """Webhook delivery of audiences: the signing secret and the retry schedule."""
+
+    webhook_secret: str | None = Field(None, min_length=16, description="HMAC-SHA256 key")
+    attempts: int = Field(4, ge=1, le=10, description="tries per delivery")
+    backoff_seconds: float = Field(0.5, ge=0, description="first wait; doubles each retry")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="ENCORE_",
@@ -215,6 +241,8 @@ class Settings(BaseSettings):
     retention: RetentionSettings = RetentionSettings()
     serve: ServeSettings = ServeSettings()
     recs: RecsSettings = RecsSettings()
+    metrics: MetricsSettings = MetricsSettings()
+    audiences: AudienceSettings = AudienceSettings()
 
     @classmethod
     def settings_customise_sources(

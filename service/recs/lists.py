@@ -80,15 +80,17 @@ def for_user(
     limit: int,
     filters: Filters,
     exclude_listened: bool,
+    personal: bool = True,
 ) -> Answer:
-    """Top-``limit`` items for the listener with external id ``user_id``."""
+    """Top-``limit`` items for the listener with external id ``user_id``; popular items,
+    with nothing of theirs used, when not ``personal`` (an experiment's baseline arm)."""
     if served is None:
         with session() as s:
             return _store_popular(s, user_id=user_id, limit=limit, filters=filters,
-                                  exclude_listened=exclude_listened)  # fmt: skip
+                                  exclude_listened=exclude_listened and personal)  # fmt: skip
     art = served.artifact
     model, n_items = art.model, art.model.n_items
-    if user_id in fresh.withheld:  # opted out (or deleted): nothing of theirs is used
+    if not personal or user_id in fresh.withheld:  # baseline arm, opted out or deleted
         user, listener = -1, None
     else:
         user = served.users.get(user_id, -1)

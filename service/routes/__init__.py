@@ -10,15 +10,19 @@ route's ``{user_id}``). A route that needs more than its router adds a dependenc
 from fastapi import APIRouter
 
 from service.auth.access import Access
-from service.deps import ADMIN_OWN, INGEST, PUBLIC, READ, READ_OWN
+from service.deps import ADMIN, ADMIN_OWN, INGEST, PUBLIC, READ, READ_OWN
 from service.routes import (
+    audiences,
     catalog,
+    dashboard,
     events,
+    experiments,
     feedback,
     health,
     history,
     imports,
     metrics,
+    product_metrics,
     recommendations,
     sharing,
     signin,
@@ -46,4 +50,8 @@ ROUTERS: tuple[tuple[APIRouter, Access], ...] = (
                                    # GET .../export, DELETE /v1/users/{user_id}
     (signin.router,    PUBLIC),    # GET|POST /signin, POST /signout
     (metrics.router,   PUBLIC),    # GET /metrics
+    (product_metrics.router, READ),  # GET /v1/metrics/*, GET /v1/artists/{artist_id}/stats
+    (experiments.router, ADMIN),   # /v1/experiments[/{name}[/stop|/report]], .../-/assignment
+    (audiences.router, ADMIN),     # /v1/audiences[/{name}[/export.csv|/deliveries]]
+    (dashboard.router, READ),      # GET /dashboard (a signed-in operator's session)
 )  # fmt: skip

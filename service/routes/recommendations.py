@@ -8,11 +8,14 @@ directly (see ``bench/recs_serve.py``); the response model below documents it.
 
 from __future__ import annotations
 
+import dataclasses
+
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from service.deps import RecsDep
+from service.experiments import experiment_resolver
 from service.recs import lists, query
 from service.recs.catalog import Filters
 from service.recs.runtime import Recs
@@ -46,14 +49,21 @@ async def recommendations(request: Request, user_id: str) -> Response:
     recs: Recs = request.app.state.recs
     served = await recs.served()
     args = (served, recs.fresh, recs.sessions)
+    # A running experiment may put the listener in the popularity arm; a model arm is
+    # answered by the active version (one version is served at a time).
+    arm = experiment_resolver(request).resolve(user_id)
+    personal = arm is None or arm.model_version_id is not None
     kwargs = {"user_id": user_id, "limit": params.limit, "filters": params.filters(),
-              "exclude_listened": params.exclude_listened}  # fmt: skip
+              "exclude_listened": params.exclude_listened, "personal": personal}  # fmt: skip
     if lists.needs_store(served, recs.fresh, user_id):
         answer = await run_in_threadpool(lambda: lists.for_user(*args, **kwargs))  # type: ignore[arg-type]
     else:
         answer = lists.for_user(*args, **kwargs)  # type: ignore[arg-type]
     if answer.served is not None:
-        recs.log.add(answer.served)
+        record = answer.served
+        if arm is not None:
+            record = dataclasses.replace(record, experiment_id=arm.experiment_id, arm=arm.arm)
+        recs.log.add(record)
     return Response(answer.body, media_type=JSON)
 
 

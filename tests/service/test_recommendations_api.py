@@ -24,6 +24,7 @@ from models.served import served_between
 from models.users import User
 from recsys.artifacts import load_artifact
 from recsys.confidence import ConfidenceParams, play_weights
+from recsys.experiments import Arm, ExperimentSpec, assign
 from recsys.retrain import PromoteMode
 from service.model_holder import ModelHolder
 from service.retraining import Outcome, model_params, retrain
@@ -358,3 +359,36 @@ def test_the_active_version_is_checked_at_most_every_reload_seconds(
     now[0] = 60.0
     swapped = holder.current()
     assert swapped is not None and swapped.version_id == second.version_id
+
+
+def test_an_experiment_serves_its_arms_and_records_them(history: Store, settings: Settings) -> None:
+    """A listener in the popularity arm of a running experiment gets popular items, one in
+    the model arm gets the model's; each served list carries its experiment and arm."""
+    outcome = train(history, settings, "als")
+    spec = ExperimentSpec("baseline-vs-model", [
+        Arm("baseline"), Arm("model", model_version_id=outcome.version_id),
+    ])  # fmt: skip
+    known = [known_user(history, outcome, i)[0] for i in range(40)]
+    by_arm: dict[str, str] = {}
+    for user in known:
+        arm = assign(user, spec)
+        assert arm is not None
+        by_arm.setdefault(arm.name, user)
+    assert set(by_arm) == {"baseline", "model"}
+    start = datetime.now(UTC) - timedelta(minutes=1)
+    with LiveServer(settings, history) as live, live.client(live.headers("admin")) as http:
+        created = http.post("/v1/experiments", json={"name": spec.name, "arms": [
+            {"name": "baseline"}, {"name": "model", "model_version_id": outcome.version_id},
+        ]})  # fmt: skip
+        assert created.status_code == 201, created.text
+        answers = {
+            arm: http.get(f"/v1/users/{user}/recommendations", params={"limit": 4}).json()
+            for arm, user in by_arm.items()
+        }
+    assert answers["baseline"]["source"] == "popular"
+    assert answers["model"]["source"] == "model"
+    with history.sessions() as session:
+        rows = {r.rec_id: r for r in served_between(session, start, datetime.now(UTC))}
+    for name, answer in answers.items():
+        row = rows[answer["rec_id"]]
+        assert (row.experiment_id, row.arm) == (created.json()["id"], name)

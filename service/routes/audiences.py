@@ -1,0 +1,118 @@
+"""``/v1/audiences``: define audiences by listening rules, size and export them, and deliver
+them to a webhook."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response, status
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from models.audiences import (
+    Audience,
+    create_audience,
+    get_all_audiences,
+    get_audience,
+    get_deliveries,
+)
+from service.audiences import audience_members, deliver, to_csv
+from service.deps import SessionDep, SettingsDep
+from service.errors import ApiError, NotFound
+from service.schemas.audiences import (
+    AttemptPublic,
+    AudienceCreate,
+    AudiencePublic,
+    AudiencesPublic,
+    DeliveriesPublic,
+    DeliveryCreate,
+)
+
+router = APIRouter(prefix="/v1/audiences", tags=["audiences"])
+NamePath = Annotated[str, Path(min_length=1, max_length=64)]
+
+
+def public(a: Audience, size: int | None = None) -> AudiencePublic:
+    return AudiencePublic.model_validate(
+        {"id": a.id, "name": a.name, "rules": a.rules, "created_at": a.created_at, "size": size}
+    )
+
+
+def _found(session: Session, name: str) -> Audience:
+    audience = get_audience(session, name=name)
+    if audience is None:
+        raise NotFound(["path", "name"], f"no audience named {name!r}")
+    return audience
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=AudiencePublic)
+def create(session: SessionDep, body: AudienceCreate) -> AudiencePublic:
+    """Define an audience: listeners for whom every rule holds (never anyone who opted
+    out of personalization)."""
+    try:
+        audience = create_audience(
+            session, name=body.name, rules=[r.model_dump() for r in body.rules]
+        )
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise ApiError(409, ["body", "name"], f"an audience named {body.name!r} exists",
+                       "conflict") from None  # fmt: skip
+    return public(audience, len(audience_members(session, audience)))
+
+
+@router.get("", response_model=AudiencesPublic)
+def read_all(session: SessionDep) -> AudiencesPublic:
+    found = [public(a) for a in get_all_audiences(session)]
+    return AudiencesPublic(data=found, count=len(found))
+
+
+@router.get("/{name}", response_model=AudiencePublic)
+def read_one(session: SessionDep, name: NamePath) -> AudiencePublic:
+    """The audience with its size now."""
+    audience = _found(session, name)
+    return public(audience, len(audience_members(session, audience)))
+
+
+@router.get(
+    "/{name}/export.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "one user_id a line"}},
+)
+def export(session: SessionDep, name: NamePath) -> Response:
+    """The members as CSV (a ``user_id`` header, then one external id a line)."""
+    audience = _found(session, name)
+    return Response(
+        to_csv(audience_members(session, audience)), media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{audience.name}.csv"'},
+    )  # fmt: skip
+
+
+@router.post("/{name}/deliveries", response_model=DeliveriesPublic)
+def create_delivery(
+    session: SessionDep, settings: SettingsDep, name: NamePath, body: DeliveryCreate
+) -> DeliveriesPublic:
+    """Deliver the members to a webhook now (signed, retried with backoff); answers with
+    the log of this delivery's attempts."""
+    audience = _found(session, name)
+    secret = settings.audiences.webhook_secret
+    if secret is None:
+        raise ApiError(409, ["body", "url"], "ENCORE_AUDIENCES__WEBHOOK_SECRET is not set",
+                       "not_configured")  # fmt: skip
+    result = deliver(
+        session, audience, url=body.url, secret=secret, attempts=settings.audiences.attempts,
+        backoff=settings.audiences.backoff_seconds,
+    )  # fmt: skip
+    rows = [d for d in get_deliveries(session, audience_id=audience.id)
+            if d.delivery_id == result.delivery_id]  # fmt: skip
+    data = [AttemptPublic.model_validate(d, from_attributes=True) for d in rows]
+    return DeliveriesPublic(data=data, count=len(data))
+
+
+@router.get("/{name}/deliveries", response_model=DeliveriesPublic)
+def read_deliveries(session: SessionDep, name: NamePath) -> DeliveriesPublic:
+    """Every delivery attempt of the audience, oldest first."""
+    audience = _found(session, name)
+    rows = get_deliveries(session, audience_id=audience.id)
+    data = [AttemptPublic.model_validate(d, from_attributes=True) for d in rows]
+    return DeliveriesPublic(data=data, count=len(data))

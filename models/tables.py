@@ -7,9 +7,10 @@ from models.model_versions import ModelVersion, VersionStatus
 from models.served import ServedRecommendation
 from models.shares import ShareLink
 from models.users import User
+from models.wrapped_reports import WrappedReportRow
 
 __all__ = [
     "Album", "Artist", "EventSource", "Feedback", "FeedbackKind", "ImportJob", "Item",
     "ItemKind", "JobStatus", "ListeningEvent", "ModelVersion", "ServedRecommendation",
-    "ShareLink", "Tag", "User", "VersionStatus", "artist_tags",
+    "ShareLink", "Tag", "User", "VersionStatus", "WrappedReportRow", "artist_tags",
 ]  # fmt: skip

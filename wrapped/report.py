@@ -205,9 +205,11 @@ def build_report(
     window_for: Callable[[str], Window],
     rules: Rules = DEFAULT_RULES,
     recommender: MissedRecommender | None = None,
+    population: PopulationFor | None = None,
 ) -> Report:
     """The report of one listener (by external id) for the window ``window_for(timezone)``
-    of their own timezone (ignore the argument to choose another)."""
+    of their own timezone (ignore the argument to choose another). Comparisons rank them
+    in ``population`` (by default read from the store now)."""
     found = find_wrapped_users(session, user_id)
     if not found:
         raise UnknownUser(user_id)
@@ -223,7 +225,7 @@ def build_report(
     )
     candidates = _candidates(recommender, [user.id])[0] if len(plays) else NO_ITEMS
     catalog = _catalog(session, plays, candidates)
-    population = from_store(session)
+    population = population or from_store(session)
     return _report(user, window, plays, heard, catalog, population, rules, candidates)
 
 

@@ -34,6 +34,7 @@ from models.wrapped_reports import (
 from wrapped.cards.missed import MissedRecommender
 from wrapped.context import Rules
 from wrapped.errors import UnknownUser, WrappedError, WrappedOptedOut
+from wrapped.population import Cached
 from wrapped.report import Report, build_report, iter_all
 from wrapped.window import Window
 
@@ -86,6 +87,7 @@ def load_report(
     window_for: Callable[[str], Window],
     rules: Rules,
     recommender: MissedRecommender | None = None,
+    population: Cached | None = None,
 ) -> Loaded:
     """The listener's report for ``window_for(timezone)``: stored if fresh, else built now.
     A listener who opted out is refused even when a report of theirs is stored."""
@@ -102,6 +104,7 @@ def load_report(
     report = build_report(
         session, user_id=user_id, window_for=lambda _own: window, rules=rules,
         recommender=recommender,
+        population=None if population is None else population.for_session(session),
     )  # fmt: skip
     return Loaded("live", report.model_dump_json().encode(), None, report)
 

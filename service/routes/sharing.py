@@ -67,7 +67,7 @@ def _report(
     """The year as the JSON route answers it (stored when fresh); pages and cards made
     live leave "you might have missed" to the JSON, which has the model."""
     window = lambda own: Window.for_year(year, tz or own)  # noqa: E731
-    return load(session, settings, None, user_id, window).report()
+    return load(session, settings, None, None, user_id, window).report()
 
 
 def _shared(session: Session, settings: Settings, token: str) -> tuple[shares.Share, Report]:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from service.deps import ModelDep, SessionDep, SettingsDep
@@ -26,6 +26,7 @@ from service.schemas.wrapped import (
 from service.settings import Settings
 from service.wrapped_missed import missed_for
 from wrapped.export import export
+from wrapped.population import Cached
 from wrapped.stored import Loaded, load_report
 from wrapped.window import Window
 
@@ -43,10 +44,25 @@ Tz = Annotated[
 ]
 
 
+def get_population(request: Request) -> Cached:
+    """The server's cache of everyone's listening, which on-demand comparisons rank in
+    (one per app, made on first use)."""
+    state = request.app.state
+    if getattr(state, "wrapped_population", None) is None:
+        settings: Settings = state.settings
+        state.wrapped_population = Cached(settings.wrapped.population_cache_seconds)
+    population: Cached = state.wrapped_population
+    return population
+
+
+PopulationDep = Annotated[Cached, Depends(get_population)]
+
+
 def load(
     session: Session,
     settings: Settings,
     served: Served | None,
+    population: Cached | None,
     user_id: str,
     window: Callable[[str], Window],
 ) -> Loaded:
@@ -54,7 +70,7 @@ def load(
     active model (if any) filling "you might have missed"."""
     return load_report(
         session, user_id=user_id, window_for=window, rules=settings.wrapped.rules(),
-        recommender=missed_for(served),
+        recommender=missed_for(served), population=population,
     )  # fmt: skip
 
 
@@ -70,6 +86,7 @@ def read_wrapped_year(
     session: SessionDep,
     settings: SettingsDep,
     served: ModelDep,
+    population: PopulationDep,
     user_id: UserId,
     year: Year,
     tz: Tz = None,
@@ -82,7 +99,7 @@ def read_wrapped_year(
     now (``live``). Refused with 403 (opted out), 404 (unknown user, or nothing to wrap)
     or 409 (not enough listening yet, with the numbers)."""
     window = lambda own: Window.for_year(year, tz or own)  # noqa: E731
-    return as_json(load(session, settings, served, user_id, window))
+    return as_json(load(session, settings, served, population, user_id, window))
 
 
 @router.get("/{user_id}/wrapped", response_model=WrappedReport, responses=REFUSALS)
@@ -90,6 +107,7 @@ def read_wrapped_range(
     session: SessionDep,
     settings: SettingsDep,
     served: ModelDep,
+    population: PopulationDep,
     user_id: UserId,
     from_: Annotated[
         date | None, Query(alias="from", description="first local day; all time if omitted")
@@ -102,7 +120,7 @@ def read_wrapped_range(
     """The same report for any range of local days ``[from, to)``: a month, a season, the
     last 365 days or all time (no ``from``; discoveries are then null)."""
     window = lambda own: Window.between(from_, to, tz or own)  # noqa: E731
-    return as_json(load(session, settings, served, user_id, window))
+    return as_json(load(session, settings, served, population, user_id, window))
 
 
 @router.get(
@@ -114,6 +132,7 @@ def export_top_songs(
     session: SessionDep,
     settings: SettingsDep,
     served: ModelDep,
+    population: PopulationDep,
     user_id: UserId,
     year: Year,
     format: Annotated[TopSongsFormat, Query(description="json, m3u, xspf or spotify")] = (
@@ -125,7 +144,7 @@ def export_top_songs(
     playlist, XSPF, or ``spotify``: a ``text/uri-list`` of Spotify URIs (tracks without one
     are left out) that a Spotify playlist accepts when pasted."""
     window = lambda own: Window.for_year(year, tz or own)  # noqa: E731
-    out = export(load(session, settings, served, user_id, window).report(), format)
+    out = export(load(session, settings, served, population, user_id, window).report(), format)
     filename = f"top-songs-{year}.{out.extension}"
     return Response(
         out.content,

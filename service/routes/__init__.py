@@ -9,6 +9,7 @@ from service.routes import (
     health,
     history,
     imports,
+    pages,
     recommendations,
     sharing,
     wrapped,
@@ -24,4 +25,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     imports.router,    # POST /v1/imports, GET /v1/imports/{job_id}
     wrapped.router,    # GET /v1/users/{user_id}/wrapped[/{year}[/top-songs]]
     sharing.router,    # .../wrapped/{year}/card.png|story|share, GET /share/{token}
+    pages.router,      # GET /wrapped (upload an export, land on the story)
 )  # fmt: skip

@@ -51,6 +51,8 @@ STATIC_TYPES = {
     "story.css": "text/css; charset=utf-8",
     "story.js": "text/javascript; charset=utf-8",
     "icon.svg": "image/svg+xml",
+    "upload.css": "text/css; charset=utf-8",
+    "upload.js": "text/javascript; charset=utf-8",
 }
 TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
@@ -95,6 +97,12 @@ def _card(report: Report, fmt: CardFormat, headers: dict[str, str]) -> Response:
 def _static(name: str) -> tuple[bytes, str]:
     body = (STATIC / name).read_bytes()
     return body, hashlib.sha256(body).hexdigest()[:12]
+
+
+def static_url(request: Request, name: str) -> str:
+    """The root-relative URL of a static file, versioned by its content."""
+    root = request.scope.get("root_path", "")
+    return f"{root}/static/wrapped/{name}?v={_static(name)[1]}"
 
 
 def _links(request: Request, base: str, tz: str | None) -> StoryLinks:

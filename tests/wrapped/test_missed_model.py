@@ -61,6 +61,7 @@ def expected(store: Store, holder: ModelHolder, external_id: str) -> list[int]:
         played = set(
             session.scalars(select(ListeningEvent.item_id).where(ListeningEvent.user_id == user))
         )
+    assert user is not None
     index = int(art.user_ids.index([user])[0])
     assert index >= 0
     ids, _ = art.model.recommend(

@@ -61,7 +61,7 @@ def scan(url: str, year: int) -> tuple[float, int]:
                 sql.format("?", "?"), (f"{start:%Y-%m-%d %H:%M:%S}", f"{end:%Y-%m-%d %H:%M:%S}")
             )
         else:
-            cur = raw.cursor(name="bench_scan")  # type: ignore[call-arg]
+            cur = raw.cursor(name="bench_scan")
             cur.execute(sql.format("%s", "%s"), (start, end))
         n = 0
         while rows := cur.fetchmany(50_000):
@@ -94,7 +94,7 @@ def free_port() -> int:
 
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def serve_json(url: str, year: int, requests: int, seed: int) -> dict[str, list[float]]:

@@ -152,9 +152,14 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--live-requests", type=int, default=100, help="of those, computed")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--json-only", action="store_true", help="keep the stored reports")
     args = parser.parse_args()
     for url in args.url:
         backend = url.split(":", 1)[0]
+        if args.json_only:
+            print(f"{backend}: {url}")
+            show(serve_json(url, args.year, args.requests, args.live_requests, args.seed))
+            continue
         engine = make_engine(url)
         with engine.begin() as conn:
             conn.execute(delete(WrappedReportRow).where(WrappedReportRow.period == str(args.year)))
@@ -168,12 +173,15 @@ def main() -> None:
         print(f"  again  {again_s:8.1f} s  (every report fresh)")
         scan2_s, _ = scan(url, args.year)
         print(f"  scan   {scan2_s:8.1f} s  (after the build; ratio {build_s / scan2_s:.1f}x)")
-        timings = serve_json(url, args.year, args.requests, args.live_requests, args.seed)
-        for kind, values in timings.items():
-            print(
-                f"  JSON {kind:6} p50 {1000 * pct(values, 50):6.1f} ms  "
-                f"p95 {1000 * pct(values, 95):6.1f} ms  ({len(values)} requests)"
-            )
+        show(serve_json(url, args.year, args.requests, args.live_requests, args.seed))
+
+
+def show(timings: dict[str, list[float]]) -> None:
+    for kind, values in timings.items():
+        print(
+            f"  JSON {kind:6} p50 {1000 * pct(values, 50):6.1f} ms  "
+            f"p95 {1000 * pct(values, 95):6.1f} ms  ({len(values)} requests)"
+        )
 
 
 if __name__ == "__main__":

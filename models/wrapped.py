@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import chain
 from typing import Any, TypeVar
 
 import numpy as np
@@ -193,11 +194,22 @@ def read_plays(session: Session, *, spans: Sequence[Span], user_id: int | None =
         .order_by(ListeningEvent.user_id, ListeningEvent.ts, ListeningEvent.id)
     )
     stmt = _users(_within(stmt, spans), user_id)
-    result = session.execute(stmt.execution_options(yield_per=STREAM_CHUNK))
-    chunks = [np.array(part, dtype=np.int64) for part in result.partitions()]
+    return Plays.from_matrix(int_matrix(session, stmt, len(_COLUMNS)))
+
+
+def int_matrix(session: Session, stmt: Select[Any], width: int) -> npt.NDArray[np.int64]:
+    """The rows of ``stmt`` (``width`` integer columns, no nulls) as one int64 matrix,
+    streamed (a server-side cursor on PostgreSQL). Rows are flattened as plain iterables:
+    handing row objects to ``np.array`` costs more than the query, as numpy probes each
+    one for the array protocols."""
+    result = session.connection().execute(stmt.execution_options(yield_per=STREAM_CHUNK))
+    chunks = [
+        np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=len(rows) * width)
+        for rows in result.partitions()
+    ]
     if not chunks:
-        return Plays.from_matrix(np.empty((0, len(_COLUMNS)), dtype=np.int64))
-    return Plays.from_matrix(np.concatenate(chunks))
+        return np.empty((0, width), dtype=np.int64)
+    return np.concatenate(chunks).reshape(-1, width)
 
 
 def first_heard(

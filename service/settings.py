@@ -59,6 +59,9 @@ class WrappedSettings(BaseModel):
     min_streams: int = Field(30, ge=0, description="plays of 30 s or more in the window")
     min_artists: int = Field(5, ge=0, description="distinct music artists heard")
     min_comparison_users: int = Field(20, ge=1, description="listeners a percentile needs")
+    population_cache_seconds: float = Field(
+        600.0, ge=0, description="how long a server reuses the listening of everyone compared"
+    )
 
     def rules(self) -> Rules:
         return Rules(self.min_streams, self.min_artists, self.min_comparison_users)

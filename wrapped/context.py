@@ -7,9 +7,8 @@ cards need (per artist, track, album, genre) are computed once, on first use.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -19,12 +18,10 @@ from models.wrapped import KINDS, NO_ALBUM, CatalogNames, Plays
 from wrapped.aggregate import STREAM_MS, Groups, group, ranked
 from wrapped.window import LocalTime, Window
 
-if TYPE_CHECKING:
-    from wrapped.cards.missed import MissedRecommender
-
 I64 = npt.NDArray[np.int64]
 Mask = npt.NDArray[np.bool_]
 
+NO_ITEMS: I64 = np.zeros(0, dtype=np.int64)
 TRACK, EPISODE, VIDEO = (KINDS.index(k) for k in (ItemKind.track, ItemKind.episode, ItemKind.video))
 
 
@@ -57,7 +54,8 @@ class Context:
     """One listener's non-private plays in ``window``, with their local calendar.
 
     ``previous`` holds the plays of the same window a year earlier (None for all-time
-    windows); ``heard_before`` the artists this listener heard before the window, sorted.
+    windows); ``heard_before`` the artists this listener heard before the window, sorted;
+    ``missed_candidates`` the items a recommender proposed for this listener, best first.
     """
 
     user_id: str
@@ -69,7 +67,7 @@ class Context:
     catalog: CatalogNames
     rules: Rules
     population: Population | None = None
-    recommender: MissedRecommender | None = None
+    missed_candidates: I64 = field(default_factory=lambda: NO_ITEMS)
 
     @cached_property
     def heard(self) -> Mask:

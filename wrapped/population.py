@@ -7,6 +7,8 @@ opted out of Wrapped or of comparisons, and count only listeners with listening 
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 
 import numpy as np
@@ -32,6 +34,42 @@ def from_store(session: Session) -> PopulationFor:
         return Population(everyone, artist, fans)
 
     return population
+
+
+class Cached:
+    """Populations from the store, kept for ``max_age`` seconds: the same window's
+    everyone-array (one GROUP BY over every listener) and the listeners of an artist
+    serve every report computed on demand until they expire. Percentiles computed this
+    way are as of at most ``max_age`` ago, like those of a stored report are as of its
+    build. Safe to share between threads."""
+
+    def __init__(self, max_age: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.max_age = max_age
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._kept: dict[tuple[int | None, int, int | None], tuple[float, I64]] = {}
+
+    def _get(self, session: Session, window: Window, artist: int | None) -> I64:
+        key = (window.start_us, window.end_us, artist)
+        now = self._clock()
+        with self._lock:
+            hit = self._kept.get(key)
+        if hit is not None and now - hit[0] < self.max_age:
+            return hit[1]
+        value = population_ms(session, start=window.start, end=window.end, artist_id=artist)
+        with self._lock:
+            self._kept = {k: v for k, v in self._kept.items() if now - v[0] < self.max_age}
+            self._kept[key] = (now, value)
+        return value
+
+    def for_session(self, session: Session) -> PopulationFor:
+        def population(window: Window, artist: int | None) -> Population:
+            everyone = self._get(session, window, None)
+            if artist is None:
+                return Population(everyone, None, np.zeros(0, dtype=np.int64))
+            return Population(everyone, artist, self._get(session, window, artist))
+
+        return population
 
 
 class InMemory:

@@ -11,8 +11,8 @@ the :class:`~wrapped.context.Rules` :class:`NotEligible`, with the numbers so fa
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Collection, Iterator, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 import numpy as np
@@ -35,13 +35,13 @@ from wrapped.cards.behaviour import Behaviour
 from wrapped.cards.clock import Clock
 from wrapped.cards.comparisons import Comparisons
 from wrapped.cards.discoveries import Discoveries
-from wrapped.cards.missed import MissedRecommender, MissedTrack
+from wrapped.cards.missed import CANDIDATES, MissedRecommender, MissedTrack
 from wrapped.cards.months import Month
 from wrapped.cards.phases import Phase
 from wrapped.cards.top import Top
 from wrapped.cards.top_songs import TopSongs
 from wrapped.cards.totals import Totals
-from wrapped.context import Context, Rules
+from wrapped.context import NO_ITEMS, Context, Rules
 from wrapped.errors import (
     Eligibility,
     NotEligible,
@@ -163,9 +163,10 @@ def _report(
     catalog: CatalogNames,
     population: PopulationFor,
     rules: Rules,
-    recommender: MissedRecommender | None,
+    candidates: I64 = NO_ITEMS,
 ) -> Report:
-    """The report of one listener from their plays (sorted by time, any span)."""
+    """The report of one listener from their plays (sorted by time, any span) and what a
+    recommender proposed for them."""
     start_us, end_us = window.start_us, window.end_us
     current = _slice(plays, start_us, end_us)
     if len(current) == 0:
@@ -181,7 +182,7 @@ def _report(
         heard_before=_heard_before(heard, user.id, start_us),
         catalog=catalog,
         rules=rules,
-        recommender=recommender,
+        missed_candidates=candidates,
     )
     numbers = eligibility(ctx)
     if not numbers.eligible:
@@ -204,9 +205,11 @@ def build_report(
     window_for: Callable[[str], Window],
     rules: Rules = DEFAULT_RULES,
     recommender: MissedRecommender | None = None,
+    population: PopulationFor | None = None,
 ) -> Report:
     """The report of one listener (by external id) for the window ``window_for(timezone)``
-    of their own timezone (ignore the argument to choose another)."""
+    of their own timezone (ignore the argument to choose another). Comparisons rank them
+    in ``population`` (by default read from the store now)."""
     found = find_wrapped_users(session, user_id)
     if not found:
         raise UnknownUser(user_id)
@@ -220,10 +223,10 @@ def build_report(
         if window.start is not None and len(plays)
         else _no_history()
     )
-    catalog = _catalog(session, plays)
-
-    population = from_store(session)
-    return _report(user, window, plays, heard, catalog, population, rules, recommender)
+    candidates = _candidates(recommender, [user.id])[0] if len(plays) else NO_ITEMS
+    catalog = _catalog(session, plays, candidates)
+    population = population or from_store(session)
+    return _report(user, window, plays, heard, catalog, population, rules, candidates)
 
 
 def build_all(
@@ -235,11 +238,43 @@ def build_all(
 ) -> dict[str, Report | WrappedError]:
     """Every listener's report in one pass, each in the window ``window_for(timezone)`` of
     their own timezone; a listener who gets none maps to the reason."""
-    out: dict[str, Report | WrappedError] = {}
+    return {
+        built.user.external_id: built.result
+        for built in iter_all(session, window_for=window_for, rules=rules, recommender=recommender)
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Built:
+    """One listener's outcome of a pass: the report, or why there is none. ``window`` is
+    None when the listener was refused before one could be chosen (opted out, or a
+    timezone that does not exist)."""
+
+    user: WrappedUser
+    window: Window | None
+    result: Report | WrappedError
+
+
+def iter_all(
+    session: Session,
+    *,
+    window_for: Callable[[str], Window],
+    rules: Rules = DEFAULT_RULES,
+    recommender: MissedRecommender | None = None,
+    only: Collection[str] | None = None,
+    chunk: int = 2_000,
+) -> Iterator[Built]:
+    """Every listener's :class:`Built` outcome in one pass over the plays, listener by
+    listener so a caller can store them as they come. ``only`` (external ids) restricts
+    whose reports are built; everyone's plays are still read, since comparisons rank each
+    listener among all. The recommender is asked ``chunk`` listeners at a time."""
     windows: dict[str, Window] = {}
     wrapped: list[WrappedUser] = []
     users = find_wrapped_users(session)
+    wanted = None if only is None else set(only)
     for user in users:
+        if wanted is not None and user.external_id not in wanted:
+            continue
         try:
             if user.opt_out_wrapped:
                 raise WrappedOptedOut(user.external_id)
@@ -247,9 +282,9 @@ def build_all(
                 windows[user.timezone] = window_for(user.timezone)
             wrapped.append(user)
         except WrappedError as exc:  # a refusal, or a timezone that does not exist
-            out[user.external_id] = exc
+            yield Built(user, None, exc)
     if not wrapped:
-        return out
+        return
     plays = read_plays(session, spans=_spans(list(windows.values())))
     starts = [w.start for w in windows.values()]
     heard = (
@@ -257,29 +292,39 @@ def build_all(
         if any(s is not None for s in starts)
         else _no_history()
     )
-    catalog = _catalog(session, plays)
+    ids = np.array([u.id for u in wrapped], dtype=np.int64)
+    candidates = _candidates(recommender, ids.tolist(), chunk)
+    catalog = _catalog(session, plays, *candidates)
     comparable = np.array(
         [u.id for u in users if not (u.opt_out_wrapped or u.opt_out_comparisons)], dtype=np.int64
     )
     pool = InMemory(plays, comparable)
-    bounds = (
-        np.searchsorted(plays.user, [u.id for u in wrapped], "left"),
-        np.searchsorted(plays.user, [u.id for u in wrapped], "right"),
-    )
+    lo, hi = np.searchsorted(plays.user, ids, "left"), np.searchsorted(plays.user, ids, "right")
+    built = 0
     for n, user in enumerate(wrapped):
-        mine = plays.take(slice(int(bounds[0][n]), int(bounds[1][n])))
+        mine = plays.take(slice(int(lo[n]), int(hi[n])))
+        window = windows[user.timezone]
         try:
-            out[user.external_id] = _report(
-                user, windows[user.timezone], mine, heard, catalog, pool.population, rules,
-                recommender,
-            )  # fmt: skip
+            result: Report | WrappedError = _report(
+                user, window, mine, heard, catalog, pool.population, rules, candidates[n]
+            )
+            built += 1
         except WrappedError as exc:
-            out[user.external_id] = exc
-    log.info(
-        "built %d reports for %d listeners",
-        sum(isinstance(r, Report) for r in out.values()),
-        len(out),
-    )
+            result = exc
+        yield Built(user, window, result)
+    log.info("built %d reports for %d listeners", built, len(wrapped))
+
+
+def _candidates(
+    recommender: MissedRecommender | None, users: Sequence[int], chunk: int = 2_000
+) -> list[I64]:
+    """What ``recommender`` proposes for each of ``users`` (nothing without one)."""
+    if recommender is None:
+        return [NO_ITEMS] * len(users)
+    out: list[I64] = []
+    for start in range(0, len(users), chunk):
+        part = np.asarray(users[start : start + chunk], dtype=np.int64)
+        out.extend(np.asarray(c, dtype=np.int64) for c in recommender.missed(part, CANDIDATES))
     return out
 
 
@@ -288,10 +333,11 @@ def _no_history() -> tuple[I64, I64, I64]:
     return empty, empty, empty
 
 
-def _catalog(session: Session, plays: Plays) -> CatalogNames:
+def _catalog(session: Session, plays: Plays, *extra_items: I64) -> CatalogNames:
+    items = np.unique(np.concatenate([plays.item, *extra_items])) if extra_items else plays.item
     return catalog_names(
         session,
-        items=np.unique(plays.item).tolist(),
+        items=np.unique(items).tolist(),
         artists=np.unique(plays.artist).tolist(),
         albums=np.unique(plays.album[plays.album >= 0]).tolist(),
     )

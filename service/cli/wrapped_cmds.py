@@ -1,4 +1,5 @@
-"""``encore wrapped show``: a listener's Wrapped as a readable terminal summary."""
+"""``encore wrapped show``: a listener's Wrapped as a readable terminal summary;
+``encore wrapped build``: every listener's Wrapped of a year, stored for the API."""
 
 from __future__ import annotations
 
@@ -8,14 +9,25 @@ from typing import Annotated
 import typer
 from rich.console import Console, Group
 from rich.panel import Panel
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 from rich.text import Text
 
 from service.cli.app import app, fail, load_settings, open_store
+from service.model_holder import ModelHolder
+from service.wrapped_missed import missed_for
 from wrapped.cards.clock import Clock
 from wrapped.entries import Amount
 from wrapped.errors import WrappedError
 from wrapped.report import Report, build_report
+from wrapped.stored import build_stored
 from wrapped.window import Window
 
 wrapped_app = typer.Typer(help="Wrapped: a listener's year in review.", no_args_is_help=True)
@@ -166,3 +178,54 @@ def show(
         return
     title = f"{report.user_id} · Wrapped {report.window.label} ({report.window.timezone})"
     out.print(Panel(render(report), title=title, title_align="left"))
+
+
+@wrapped_app.command("build")
+def build(
+    year: Annotated[int, typer.Option(help="calendar year to build")],
+    users: Annotated[
+        list[str] | None, typer.Option("--users", help="only these listeners (repeatable)")
+    ] = None,
+    tz: Annotated[
+        str | None, typer.Option(help="one IANA timezone for everyone, instead of their own")
+    ] = None,
+    tz_from_user: Annotated[
+        bool, typer.Option("--tz-from-user", help="each listener's own timezone (the default)")
+    ] = False,
+) -> None:
+    """Build and store every listener's Wrapped of YEAR, for the API to serve. Resumable:
+    reports are committed as they are built, and a run skips the ones still fresh."""
+    if tz and tz_from_user:
+        raise fail("give --tz or --tz-from-user, not both")
+    try:
+        Window.for_year(year, tz or "UTC")
+    except WrappedError as exc:
+        raise fail(str(exc)) from None
+    settings = load_settings()
+    with open_store(settings) as store, store.sessions() as session:
+        holder = ModelHolder(store.sessions, reload_seconds=0)
+        holder.refresh()
+        bar = Progress(
+            TextColumn("[bold]Wrapped {task.fields[year]}"), BarColumn(),
+            MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
+            console=Console(stderr=True), transient=False,
+        )  # fmt: skip
+        task = bar.add_task("build", total=None, year=year)
+
+        def plan(todo: int, fresh: int) -> None:
+            bar.update(task, total=todo)
+            if fresh:
+                bar.console.print(f"{fresh:,} stored reports are fresh; skipping them")
+
+        with bar:
+            summary = build_stored(
+                session, window_for=lambda own: Window.for_year(year, tz or own),
+                rules=settings.wrapped.rules(), recommender=missed_for(holder.served),
+                only=users or None, on_plan=plan,
+                on_done=lambda n: bar.advance(task, n),
+            )  # fmt: skip
+    refused = ", ".join(f"{n:,} {reason}" for reason, n in sorted(summary.refused.items()))
+    out.print(
+        f"built {summary.built:,} reports, {summary.fresh:,} already fresh"
+        + (f"; no report for {refused}" if refused else "")
+    )

@@ -10,7 +10,7 @@ route's ``{user_id}``). A route that needs more than its router adds a dependenc
 from fastapi import APIRouter
 
 from service.auth.access import Access
-from service.deps import ADMIN, ADMIN_OWN, INGEST, PUBLIC, READ, READ_OWN
+from service.deps import ADMIN, ADMIN_OWN, INGEST, INGEST_ANY_USER, PUBLIC, READ, READ_OWN
 from service.routes import (
     audiences,
     catalog,
@@ -22,6 +22,7 @@ from service.routes import (
     history,
     imports,
     metrics,
+    pages,
     product_metrics,
     recommendations,
     sharing,
@@ -41,7 +42,8 @@ ROUTERS: tuple[tuple[APIRouter, Access], ...] = (
                                          # POST /v1/recommendations (key only)
     (similar.router,   READ_OWN),  # GET /v1/users/{user_id}/similar; GET /v1/items|artists/
                                    # {id}/similar (key only)
-    (imports.router,   INGEST),    # POST /v1/imports, GET /v1/imports/{job_id}
+    (imports.router,   INGEST_ANY_USER),  # POST /v1/imports, GET /v1/imports/{job_id}
+                                          # (a listener: their own uploads)
     (wrapped.router,   READ_OWN),  # GET /v1/users/{user_id}/wrapped[/{year}[/top-songs]]
     (sharing.router,   READ_OWN),  # .../wrapped/{year}/card.png|story; POST|DELETE .../share
                                    # (admin or the user)
@@ -54,4 +56,5 @@ ROUTERS: tuple[tuple[APIRouter, Access], ...] = (
     (experiments.router, ADMIN),   # /v1/experiments[/{name}[/stop|/report]], .../-/assignment
     (audiences.router, ADMIN),     # /v1/audiences[/{name}[/export.csv|/deliveries]]
     (dashboard.router, READ),      # GET /dashboard (a signed-in operator's session)
+    (pages.router,     INGEST_ANY_USER),  # GET /wrapped: upload an export, land on the story
 )  # fmt: skip

@@ -13,7 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from data.importers.formats import ImportFormat
 from data.importers.jobs import run_job
 from models.jobs import create_job, get_job
-from service.deps import SessionDep, SettingsDep, StoreDep
+from service.deps import PrincipalDep, SessionDep, SettingsDep, StoreDep, require_self
 from service.errors import ApiError, NotFound
 from service.schemas.errors import refusal
 from service.schemas.imports import ImportJobPublic
@@ -46,6 +46,7 @@ async def create_import(
     store: StoreDep,
     session: SessionDep,
     background: BackgroundTasks,
+    principal: PrincipalDep,
     user_id: Annotated[str, Form(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$")],
     format: Annotated[ImportFormat, Form(description="spotify, lastfm or listenbrainz")],
     files: Annotated[
@@ -55,7 +56,9 @@ async def create_import(
 ) -> ImportJobPublic:
     """Upload one user's export. It is imported in the background; poll the returned job
     (also at the ``Location`` header) for progress and the final counts. Uploading the same
-    export again imports nothing twice."""
+    export again imports nothing twice. A listener's own token (or sign-in session)
+    uploads only for that listener."""
+    require_self(principal, user_id)
     limit = settings.imports.max_upload_bytes
     total = sum(f.size or 0 for f in files)
     if total > limit:
@@ -90,10 +93,12 @@ async def create_import(
     "/{job_id}", response_model=ImportJobPublic, responses={404: refusal("unknown import job")}
 )
 def read_import(
-    session: SessionDep, job_id: Annotated[str, Path(max_length=36)]
+    session: SessionDep, principal: PrincipalDep, job_id: Annotated[str, Path(max_length=36)]
 ) -> ImportJobPublic:
-    """An import job: status (queued, running, done, failed), progress and counts."""
+    """An import job: status (queued, running, done, failed), progress and counts; a
+    listener's token sees only that listener's jobs."""
     job = get_job(session, job_id)
-    if job is None:
+    listener = None if principal is None else principal.user
+    if job is None or (listener is not None and job.user_external_id != listener):
         raise NotFound(["path", "job_id"], "unknown import job")
     return ImportJobPublic.of(job)

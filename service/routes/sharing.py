@@ -23,14 +23,14 @@ from sqlalchemy.orm import Session
 from models import shares
 from service.deps import AdminOrOwnerScope, SessionDep, SettingsDep
 from service.errors import NotFound
-from service.routes.wrapped import Tz, UserId, Year
+from service.routes.wrapped import Tz, UserId, Year, load
 from service.schemas.sharing import ShareLinkPublic
 from service.schemas.wrapped import REFUSALS
 from service.settings import Settings
 from wrapped.errors import UnknownUser, WrappedError
 from wrapped.render.card import CardFormat, render_card
 from wrapped.render.story import STATIC, StoryLinks, render_story
-from wrapped.report import Report, build_report
+from wrapped.report import Report
 from wrapped.window import Window
 
 log = logging.getLogger(__name__)
@@ -53,6 +53,8 @@ STATIC_TYPES = {
     "story.css": "text/css; charset=utf-8",
     "story.js": "text/javascript; charset=utf-8",
     "icon.svg": "image/svg+xml",
+    "upload.css": "text/css; charset=utf-8",
+    "upload.js": "text/javascript; charset=utf-8",
 }
 TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
@@ -66,10 +68,10 @@ GONE: Responses = {404: {"description": "an unknown or revoked share link"}}
 def _report(
     session: Session, settings: Settings, user_id: str, year: int, tz: str | None
 ) -> Report:
-    return build_report(
-        session, user_id=user_id, window_for=lambda own: Window.for_year(year, tz or own),
-        rules=settings.wrapped.rules(),
-    )  # fmt: skip
+    """The year as the JSON route answers it (stored when fresh); pages and cards made
+    live leave "you might have missed" to the JSON, which has the model."""
+    window = lambda own: Window.for_year(year, tz or own)  # noqa: E731
+    return load(session, settings, None, None, user_id, window).report()
 
 
 def _shared(session: Session, settings: Settings, token: str) -> tuple[shares.Share, Report]:
@@ -97,6 +99,12 @@ def _card(report: Report, fmt: CardFormat, headers: dict[str, str]) -> Response:
 def _static(name: str) -> tuple[bytes, str]:
     body = (STATIC / name).read_bytes()
     return body, hashlib.sha256(body).hexdigest()[:12]
+
+
+def static_url(request: Request, name: str) -> str:
+    """The root-relative URL of a static file, versioned by its content."""
+    root = request.scope.get("root_path", "")
+    return f"{root}/static/wrapped/{name}?v={_static(name)[1]}"
 
 
 def _links(request: Request, base: str, tz: str | None) -> StoryLinks:

@@ -1,4 +1,10 @@
-"""``GET /v1/users/{user_id}/wrapped/...``: a listener's year (or any range) in review."""
+"""``GET /v1/users/{user_id}/wrapped/...``: a listener's year (or any range) in review.
+
+A report stored by ``encore wrapped build`` is served while it is fresh (the listener's
+history has not changed since); otherwise it is computed on the spot. The JSON answers
+say which in the ``x-wrapped-computed`` header (``stored`` or ``live``), and a stored one
+when it was built in ``x-wrapped-built-at``.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +12,11 @@ from collections.abc import Callable
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from sqlalchemy.orm import Session
 
-from service.deps import SessionDep, SettingsDep
+from service.deps import ModelDep, SessionDep, SettingsDep
+from service.recs.index import Served
 from service.schemas.wrapped import (
     EXPORT_MEDIA,
     REFUSALS,
@@ -17,8 +24,10 @@ from service.schemas.wrapped import (
     WrappedReport,
 )
 from service.settings import Settings
+from service.wrapped_missed import missed_for
 from wrapped.export import export
-from wrapped.report import build_report
+from wrapped.population import Cached
+from wrapped.stored import Loaded, load_report
 from wrapped.window import Window
 
 router = APIRouter(prefix="/v1/users", tags=["wrapped"])
@@ -35,28 +44,70 @@ Tz = Annotated[
 ]
 
 
-def _build(
-    session: Session, settings: Settings, user_id: str, window: Callable[[str], Window]
-) -> WrappedReport:
-    return build_report(session, user_id=user_id, window_for=window, rules=settings.wrapped.rules())
+def get_population(request: Request) -> Cached:
+    """The server's cache of everyone's listening, which on-demand comparisons rank in
+    (one per app, made on first use)."""
+    state = request.app.state
+    if getattr(state, "wrapped_population", None) is None:
+        settings: Settings = state.settings
+        state.wrapped_population = Cached(settings.wrapped.population_cache_seconds)
+    population: Cached = state.wrapped_population
+    return population
+
+
+PopulationDep = Annotated[Cached, Depends(get_population)]
+
+
+def load(
+    session: Session,
+    settings: Settings,
+    served: Served | None,
+    population: Cached | None,
+    user_id: str,
+    window: Callable[[str], Window],
+) -> Loaded:
+    """The report the routes answer with: stored when fresh, else computed with the
+    active model (if any) filling "you might have missed"."""
+    return load_report(
+        session, user_id=user_id, window_for=window, rules=settings.wrapped.rules(),
+        recommender=missed_for(served), population=population,
+    )  # fmt: skip
+
+
+def as_json(loaded: Loaded) -> Response:
+    headers: dict[str, str] = {"x-wrapped-computed": loaded.computed}
+    if loaded.built_at is not None:
+        headers["x-wrapped-built-at"] = loaded.built_at.isoformat()
+    return Response(loaded.json, media_type="application/json", headers=headers)
 
 
 @router.get("/{user_id}/wrapped/{year}", response_model=WrappedReport, responses=REFUSALS)
 def read_wrapped_year(
-    session: SessionDep, settings: SettingsDep, user_id: UserId, year: Year, tz: Tz = None
-) -> WrappedReport:
+    session: SessionDep,
+    settings: SettingsDep,
+    served: ModelDep,
+    population: PopulationDep,
+    user_id: UserId,
+    year: Year,
+    tz: Tz = None,
+) -> Response:
     """The listener's Wrapped for a calendar year in their timezone (or ``tz``): minutes,
     top artists, tracks, albums and genres, Top Songs, the listening clock, discoveries,
-    behaviour, comparisons, a personality and the year month by month. Private plays count
-    nowhere. Refused with 403 (opted out), 404 (unknown user, or nothing to wrap) or 409
-    (not enough listening yet, with the numbers)."""
-    return _build(session, settings, user_id, lambda own: Window.for_year(year, tz or own))
+    behaviour, comparisons, a personality, the year month by month and tracks they might
+    have missed. Private plays count nowhere. Served from the stored build while the
+    listener's history is unchanged (header ``x-wrapped-computed: stored``), else computed
+    now (``live``). Refused with 403 (opted out), 404 (unknown user, or nothing to wrap)
+    or 409 (not enough listening yet, with the numbers)."""
+    window = lambda own: Window.for_year(year, tz or own)  # noqa: E731
+    return as_json(load(session, settings, served, population, user_id, window))
 
 
 @router.get("/{user_id}/wrapped", response_model=WrappedReport, responses=REFUSALS)
 def read_wrapped_range(
     session: SessionDep,
     settings: SettingsDep,
+    served: ModelDep,
+    population: PopulationDep,
     user_id: UserId,
     from_: Annotated[
         date | None, Query(alias="from", description="first local day; all time if omitted")
@@ -65,10 +116,11 @@ def read_wrapped_range(
         date | None, Query(description="local day after the last; tomorrow if omitted")
     ] = None,
     tz: Tz = None,
-) -> WrappedReport:
+) -> Response:
     """The same report for any range of local days ``[from, to)``: a month, a season, the
     last 365 days or all time (no ``from``; discoveries are then null)."""
-    return _build(session, settings, user_id, lambda own: Window.between(from_, to, tz or own))
+    window = lambda own: Window.between(from_, to, tz or own)  # noqa: E731
+    return as_json(load(session, settings, served, population, user_id, window))
 
 
 @router.get(
@@ -79,6 +131,8 @@ def read_wrapped_range(
 def export_top_songs(
     session: SessionDep,
     settings: SettingsDep,
+    served: ModelDep,
+    population: PopulationDep,
     user_id: UserId,
     year: Year,
     format: Annotated[TopSongsFormat, Query(description="json, m3u, xspf or spotify")] = (
@@ -89,8 +143,8 @@ def export_top_songs(
     """ "Your Top Songs" of the year (up to 100 tracks by streams) as JSON, an extended M3U
     playlist, XSPF, or ``spotify``: a ``text/uri-list`` of Spotify URIs (tracks without one
     are left out) that a Spotify playlist accepts when pasted."""
-    report = _build(session, settings, user_id, lambda own: Window.for_year(year, tz or own))
-    out = export(report, format)
+    window = lambda own: Window.for_year(year, tz or own)  # noqa: E731
+    out = export(load(session, settings, served, population, user_id, window).report(), format)
     filename = f"top-songs-{year}.{out.extension}"
     return Response(
         out.content,

@@ -25,7 +25,7 @@ PUBLIC_PATHS = {
     "/healthz", "/readyz", "/metrics", "/signin", "/signout", "/share/{token}",
     "/share/{token}/card.png", "/static/wrapped/{name}",
 }  # fmt: skip
-GUARDED_PAGES = {"/dashboard", "/dashboard/{name}"}  # an operator's signed-in session
+GUARDED_PAGES = {"/dashboard", "/dashboard/{name}", "/wrapped"}  # signed-in sessions
 WRONG_KEY = {Scope.read: ("ingest",), Scope.ingest: ("read",), Scope.admin: ("read", "ingest")}
 SAMPLE_PARAMS = {"user_id": "alice", "year": "2024", "item_id": "1", "token": "x", "name": "x"}
 

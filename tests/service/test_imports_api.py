@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import time
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -143,3 +144,24 @@ def test_unknown_job_is_404(client: httpx.Client) -> None:
 )
 def test_upload_names_cannot_escape_the_folder(name: str | None, expected: str) -> None:
     assert safe_name(0, name) == expected
+
+
+def test_a_listener_uploads_and_follows_only_their_own_imports(
+    client: httpx.Client, user_client: Callable[[str], httpx.Client]
+) -> None:
+    alice, bob = user_client("alice"), user_client("bob")
+    mine = alice.post(
+        "/v1/imports", data={"user_id": "alice", "format": "listenbrainz"},
+        files=[("files", ("l.json", b"[]"))],
+    )  # fmt: skip
+    assert mine.status_code == 202, mine.text
+    other = alice.post(
+        "/v1/imports", data={"user_id": "bob", "format": "listenbrainz"},
+        files=[("files", ("l.json", b"[]"))],
+    )  # fmt: skip
+    assert other.status_code == 403
+    assert other.json()["detail"][0]["loc"] == ["body", "user_id"]
+    job = mine.json()["id"]
+    assert alice.get(f"/v1/imports/{job}").status_code == 200
+    assert bob.get(f"/v1/imports/{job}").status_code == 404  # not theirs: as if unknown
+    assert client.get(f"/v1/imports/{job}").status_code == 200  # an operator's key sees all

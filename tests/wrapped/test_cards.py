@@ -6,12 +6,13 @@ from datetime import date
 
 import numpy as np
 import pytest
+from sqlalchemy import select
 
-from models.catalog import ItemKind
+from models.catalog import Item, ItemKind
 from models.records import EventRecord
+from models.users import User
 from service.store import Store
 from tests.wrapped.conftest import LENIENT, Add, play, set_user, tag, wrap
-from wrapped.cards.missed import MissedTrack
 from wrapped.context import Rules
 from wrapped.errors import InvalidWindow, NotEligible, NothingToWrap, UnknownUser, WrappedOptedOut
 from wrapped.report import Report, build_all, build_report
@@ -361,17 +362,24 @@ def test_all_time_and_any_range(store: Store, add: Add) -> None:
 
 
 def test_you_might_have_missed_is_a_hook(store: Store, add: Add) -> None:
-    add(play("2024-01-05T10:00:00Z", title="heard"))
+    add(play("2024-01-05T10:00:00Z", title="heard"), play("2023-01-05T10:00:00Z", title="old"),
+        play("2024-02-05T10:00:00Z", user="ben", title="unheard", artist="Artist B"))  # fmt: skip
     assert wrap(store, tz="UTC").you_might_have_missed == []
+    with store.sessions() as session:
+        ids = {i.title: i.id for i in session.scalars(select(Item))}
+        ana = session.scalar(select(User.id).where(User.external_id == "ana"))
 
     class Fake:
-        def missed(self, user_id: str, heard_items: np.ndarray, k: int) -> list[MissedTrack]:
-            assert user_id == "ana" and heard_items.size == 1 and k == 10
-            return [MissedTrack(id=99, title="new", artist="X", spotify_uri=None)]
+        def missed(self, users: np.ndarray, k: int) -> list[np.ndarray]:
+            assert users.tolist() == [ana] and k >= 5
+            # heard in the window: dropped; unknown to the store: dropped
+            return [np.array([ids["heard"], 10**9, ids["unheard"], ids["old"]])]
 
     with store.sessions() as session:
         report = build_report(
             session, user_id="ana", window_for=lambda _tz: Window.for_year(2024, "UTC"),
             rules=LENIENT, recommender=Fake(),
         )  # fmt: skip
-    assert [m.title for m in report.you_might_have_missed] == ["new"]
+    assert [(m.title, m.artist) for m in report.you_might_have_missed] == [
+        ("unheard", "Artist B"), ("old", "Artist A"),
+    ]  # fmt: skip

@@ -51,9 +51,9 @@ class Clock(BaseModel):
 def _sums(
     codes: npt.NDArray[np.int64], ms: npt.NDArray[np.int64], size: int
 ) -> list[dict[str, int]]:
-    total = np.bincount(codes, weights=ms, minlength=size)
-    streams = np.bincount(codes, weights=ms >= STREAM_MS, minlength=size)
-    return [amount(round(t), round(s)) for t, s in zip(total, streams, strict=True)]
+    total = np.rint(np.bincount(codes, weights=ms, minlength=size)).astype(np.int64)
+    streams = np.bincount(codes[ms >= STREAM_MS], minlength=size)
+    return [amount(t, s) for t, s in zip(total.tolist(), streams.tolist(), strict=True)]
 
 
 def month_range(ctx: Context) -> tuple[int, int]:

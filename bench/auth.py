@@ -18,10 +18,14 @@ from __future__ import annotations
 import asyncio
 import os
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+
+# the repository first: bench/wrapped.py would otherwise stand in for the wrapped package
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("ENCORE_AUTH__SECRET", "bench-secret-" + "b" * 32)

@@ -16,8 +16,12 @@
 It prints the retrain's own phase times and the median of the per-run ratios (the goal is
 at most 1.25): each pair runs back to back, so it shares the machine's load. Artifacts go
 to a temporary directory that is removed afterwards (the candidate versions stay recorded
-in the copy, never promoted). A ``serve`` mode (endpoint throughput) is to come from
-``bench/recs_serve.py``.
+in the copy, never promoted).
+
+``serve`` (``bench/recs.py serve --database URL --models DIR ...``) runs
+``bench/recs_serve.py`` with the rest of the arguments: the recommendations endpoint's
+throughput and p99 against ``/healthz`` on the same 2-worker server under wrk, and the
+server's memory with the model loaded.
 """
 
 from __future__ import annotations
@@ -125,7 +129,10 @@ def train(args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("mode", nargs="?", default="train", choices=["train"])
+    if sys.argv[1:2] == ["serve"]:
+        serve = Path(__file__).with_name("recs_serve.py")
+        raise SystemExit(subprocess.call([sys.executable, str(serve), *sys.argv[2:]]))
+    parser.add_argument("mode", nargs="?", default="train", choices=["train", "serve"])
     parser.add_argument("--db", required=True, help="SQLite copy of the synthetic set")
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--model", default="encore", help="an ALS preset of encore retrain")

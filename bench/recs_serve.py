@@ -32,6 +32,9 @@ import tempfile
 import time
 from pathlib import Path
 
+# the repository first: bench/wrapped.py would otherwise stand in for the wrapped package
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 import httpx
 import numpy as np
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 from sqlalchemy.orm import Session
 
 from service.deps import SessionDep, SettingsDep
+from service.schemas.fields import IsoDate
 from service.schemas.wrapped import (
     EXPORT_MEDIA,
     REFUSALS,
@@ -59,10 +59,10 @@ def read_wrapped_range(
     settings: SettingsDep,
     user_id: UserId,
     from_: Annotated[
-        date | None, Query(alias="from", description="first local day; all time if omitted")
+        IsoDate | None, Query(alias="from", description="first local day; all time if omitted")
     ] = None,
     to: Annotated[
-        date | None, Query(description="local day after the last; tomorrow if omitted")
+        IsoDate | None, Query(description="local day after the last; tomorrow if omitted")
     ] = None,
     tz: Tz = None,
 ) -> WrappedReport:

@@ -12,6 +12,8 @@ from service.auth import openapi as auth_openapi
 from service.auth.access import Access
 
 REF = "#/components/schemas/{model}"
+UNREADABLE = {"description": "the body could not be read at all (e.g. not UTF-8)"}
+"""FastAPI's own 400 for a body it cannot decode, on every operation that takes one."""
 
 
 def json_body(model: type[BaseModel]) -> dict[str, Any]:
@@ -21,8 +23,9 @@ def json_body(model: type[BaseModel]) -> dict[str, Any]:
 
 
 def install(app: FastAPI, routers: tuple[tuple[Any, Access], ...] = ()) -> None:
-    """Build the schema once, hoisting the ``$defs`` of hand-documented bodies into components
-    and documenting the access ``routers`` (the ROUTERS table) need."""
+    """Build the schema once, hoisting the ``$defs`` of hand-documented bodies into components,
+    documenting the 400 of an unreadable body and the access ``routers`` (the ROUTERS table)
+    need."""
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
@@ -33,6 +36,8 @@ def install(app: FastAPI, routers: tuple[tuple[Any, Access], ...] = ()) -> None:
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         for path in schema.get("paths", {}).values():
             for operation in path.values():
+                if "requestBody" in operation:
+                    operation["responses"].setdefault("400", UNREADABLE)
                 body = operation.get("requestBody", {}).get("content", {}).get("application/json")
                 if body and "$defs" in body["schema"]:
                     components.update(body["schema"].pop("$defs"))

@@ -9,14 +9,14 @@ OpenAPI from the same model (:func:`openapi_parameters`).
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.datastructures import QueryParams
 
 from service.recs.catalog import Filters
+from service.schemas.fields import IsoDate
 from service.schemas.recommendations import KindName
 
 LISTS = frozenset({"exclude_artists"})
@@ -39,21 +39,12 @@ class UserListQuery(BaseModel):
         list[int], Field(description="leave out these artists (repeat the parameter)")
     ] = []
     released_after: Annotated[
-        date | None,
+        IsoDate | None,
         Field(description="only items first heard on or after this date (the release proxy)"),
     ] = None
     max_per_artist: Annotated[
         int | None, Field(ge=1, le=200, description="at most this many per artist")
     ] = None
-
-    @field_validator("released_after", mode="before")
-    @classmethod
-    def _iso_date(cls, value: object) -> object:
-        """A calendar date as the schema says (YYYY-MM-DD); pydantic alone would also take
-        a number as a Unix time, which no client means here."""
-        if isinstance(value, str) and not (len(value) == 10 and value[4] == value[7] == "-"):
-            raise ValueError("expected a date as YYYY-MM-DD")
-        return value
 
     def filters(self) -> Filters:
         return Filters(self.kind, self.genre, frozenset(self.exclude_artists),

@@ -19,6 +19,7 @@ from service.experiments import experiment_resolver
 from service.recs import lists, query
 from service.recs.catalog import Filters
 from service.recs.runtime import Recs
+from service.schemas.errors import MODEL_NOT_READY, refusal
 from service.schemas.recommendations import Recommendations, SeedRequest, SeedsAnswer
 
 router = APIRouter(prefix="/v1", tags=["recommendations"])
@@ -67,7 +68,11 @@ async def recommendations(request: Request, user_id: str) -> Response:
     return Response(answer.body, media_type=JSON)
 
 
-@router.post("/recommendations", response_model=SeedsAnswer)
+@router.post(
+    "/recommendations", response_model=SeedsAnswer,
+    responses={404: refusal("a seed the active model does not know, located in the body"),
+               503: MODEL_NOT_READY},
+)  # fmt: skip
 async def seeded(recs: RecsDep, request: SeedRequest) -> Response:
     """Items for a session or a brand-new listener, from chosen items and/or artists."""
     served = await recs.served()

@@ -23,6 +23,13 @@ from service.auth.tokens import Claims
 
 router = APIRouter(tags=["pages"])
 
+HTML = {"text/html": {"schema": {"type": "string"}}}
+SEE_OTHER = {
+    "description": "signed in (or out): on to the page, with the session cookie set (or cleared)",
+    "headers": {"Location": {"description": "the page to go on to", "schema": {"type": "string"}}},
+}
+REFUSED = {"description": "an invalid link or key: the form again, saying so", "content": HTML}
+
 Next = Annotated[str | None, Query(max_length=2000, description="local page to go on to")]
 
 FORM = """<!doctype html><html lang="en"><head><meta charset="utf-8">
@@ -85,7 +92,7 @@ def _form(request: Request, next_: str | None, message: str = "", status: int = 
     return HTMLResponse(page, status_code=status, headers={"cache-control": "no-store"})
 
 
-@router.get("/signin", response_class=HTMLResponse)
+@router.get("/signin", response_class=HTMLResponse, responses={303: SEE_OTHER, 401: REFUSED})
 def signin_link(
     request: Request,
     token: Annotated[str | None, Query(max_length=4096)] = None,
@@ -102,7 +109,7 @@ def signin_link(
     return _signed_in(request, token, claims, next)
 
 
-@router.post("/signin", response_class=HTMLResponse)
+@router.post("/signin", response_class=HTMLResponse, responses={303: SEE_OTHER, 401: REFUSED})
 async def signin_key(
     request: Request,
     key: Annotated[str, Form(max_length=200)],
@@ -120,7 +127,8 @@ async def signin_key(
     return _signed_in(request, token, claims, next)
 
 
-@router.post("/signout")
+@router.post("/signout", response_class=RedirectResponse, status_code=303,
+             responses={303: SEE_OTHER})  # fmt: skip
 def signout(request: Request) -> Response:
     """End the session on this browser."""
     response = RedirectResponse("/signin", status_code=303)

@@ -7,7 +7,7 @@ there is nothing sensible to rank by. Unknown ids are 404s located at the path.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 from fastapi.concurrency import run_in_threadpool
@@ -16,6 +16,8 @@ from fastapi.responses import Response
 from service.deps import RecsDep
 from service.recs import similar
 from service.recs.catalog import Filters
+from service.schemas.errors import MODEL_NOT_READY, refusal
+from service.schemas.fields import ROW_ID_MAX
 from service.schemas.recommendations import (
     ExcludeArtists,
     Genre,
@@ -30,10 +32,15 @@ from service.schemas.recommendations import (
 
 router = APIRouter(prefix="/v1", tags=["recommendations"])
 JSON = "application/json"
-StoreId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+StoreId = Annotated[int, Path(ge=1, le=ROW_ID_MAX)]
 
 
-@router.get("/items/{item_id}/similar", response_model=SimilarItems)
+def unknown(what: str) -> dict[int | str, dict[str, Any]]:
+    """The refusals of a similar list: ``what`` is not known, or there is no model."""
+    return {404: refusal(f"unknown {what}"), 503: MODEL_NOT_READY}
+
+
+@router.get("/items/{item_id}/similar", response_model=SimilarItems, responses=unknown("item"))
 async def similar_items(
     recs: RecsDep,
     item_id: StoreId,
@@ -56,7 +63,9 @@ async def similar_items(
     return Response(answer.body, media_type=JSON)
 
 
-@router.get("/artists/{artist_id}/similar", response_model=SimilarArtists)
+@router.get(
+    "/artists/{artist_id}/similar", response_model=SimilarArtists, responses=unknown("artist")
+)
 async def similar_artists(
     recs: RecsDep,
     artist_id: StoreId,
@@ -78,7 +87,10 @@ async def similar_artists(
     return Response(answer.body, media_type=JSON)
 
 
-@router.get("/users/{user_id}/similar", response_model=SimilarUsers)
+@router.get(
+    "/users/{user_id}/similar", response_model=SimilarUsers,
+    responses={**unknown("listener"), 403: refusal("the listener opted out of comparisons")},
+)  # fmt: skip
 async def similar_users(
     recs: RecsDep,
     user_id: Annotated[str, Path(min_length=1, max_length=128)],

@@ -18,11 +18,13 @@ from models import privacy
 from service.deps import AdminScope, SessionDep
 from service.errors import NotFound
 from service.routes.wrapped import UserId
+from service.schemas.errors import refusal
 from service.schemas.users import PrivacyPublic, PrivacyUpdate, TokenCreate, UserToken
 
 router = APIRouter(prefix="/v1/users", tags=["users"])
 
 UNKNOWN = "unknown user"
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: refusal(UNKNOWN)}
 JSON_OPTS = orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS
 """Table and column names are ``str`` subclasses, which orjson takes only with this."""
 
@@ -56,7 +58,7 @@ def _public(user_id: str, flags: privacy.Privacy) -> PrivacyPublic:
     )  # fmt: skip
 
 
-@router.get("/{user_id}/privacy", response_model=PrivacyPublic)
+@router.get("/{user_id}/privacy", response_model=PrivacyPublic, responses=NOT_FOUND)
 def read_privacy(session: SessionDep, user_id: UserId) -> PrivacyPublic:
     """What the listener allows: personalization, Wrapped and comparisons."""
     user = privacy.find(session, user_id)
@@ -65,7 +67,7 @@ def read_privacy(session: SessionDep, user_id: UserId) -> PrivacyPublic:
     return _public(user_id, privacy.Privacy.of(user))
 
 
-@router.put("/{user_id}/privacy", response_model=PrivacyPublic)
+@router.put("/{user_id}/privacy", response_model=PrivacyPublic, responses=NOT_FOUND)
 def update_privacy(
     request: Request, session: SessionDep, user_id: UserId, body: PrivacyUpdate
 ) -> PrivacyPublic:
@@ -86,7 +88,8 @@ EXPORT: dict[int | str, dict[str, Any]] = {
     200: {
         "content": {"application/json": {}, "application/zip": {}},
         "description": "everything stored about the listener",
-    }
+    },
+    **NOT_FOUND,
 }
 
 
@@ -124,7 +127,7 @@ def _zip(data: dict[str, Any]) -> bytes:
     return buffer.getvalue()
 
 
-@router.delete("/{user_id}", status_code=204, responses={404: {"description": UNKNOWN}})
+@router.delete("/{user_id}", status_code=204, responses=NOT_FOUND)
 def delete_user(request: Request, session: SessionDep, user_id: UserId) -> Response:
     """Delete the listener and every row about them (events, feedback, share links,
     served lists, import jobs, ...) in one transaction. Their recommendations are

@@ -9,7 +9,6 @@ when it was built in ``x-wrapped-built-at``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from service.deps import ModelDep, SessionDep, SettingsDep
 from service.recs.index import Served
+from service.schemas.fields import IsoDate
 from service.schemas.wrapped import (
     EXPORT_MEDIA,
     REFUSALS,
@@ -110,10 +110,10 @@ def read_wrapped_range(
     population: PopulationDep,
     user_id: UserId,
     from_: Annotated[
-        date | None, Query(alias="from", description="first local day; all time if omitted")
+        IsoDate | None, Query(alias="from", description="first local day; all time if omitted")
     ] = None,
     to: Annotated[
-        date | None, Query(description="local day after the last; tomorrow if omitted")
+        IsoDate | None, Query(description="local day after the last; tomorrow if omitted")
     ] = None,
     tz: Tz = None,
 ) -> Response:

@@ -27,3 +27,7 @@ class ErrorBody(BaseModel):
 def refusal(description: str) -> dict[str, Any]:
     """A ``responses`` entry for a status answered with :class:`ErrorBody`."""
     return {"model": ErrorBody, "description": description}
+
+
+MODEL_NOT_READY = refusal("no model version is active yet (model_not_ready)")
+"""The 503 of every answer that needs the active model and has nothing else to offer."""

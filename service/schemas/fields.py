@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from models.catalog import EXTERNAL_ID_LENGTH, NAME_LENGTH
 from models.listening import CLIENT_ID_LENGTH, PLATFORM_LENGTH, REASON_LENGTH
@@ -65,6 +66,23 @@ Timestamp = Annotated[
 ]
 
 
+def iso_date(value: object) -> object:
+    """A calendar date as the schema says (YYYY-MM-DD); pydantic alone would also take a
+    number (or its text, as a query string sends it) as a Unix time, which no client means."""
+    if isinstance(value, date):
+        return value
+    if not (isinstance(value, str) and len(value) == 10 and value[4] == value[7] == "-"):
+        raise PydanticCustomError(
+            "date_parsing", "Input should be a valid date in the format YYYY-MM-DD, {error}",
+            {"error": "not YYYY-MM-DD text"},
+        )  # fmt: skip
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(iso_date)]
+"""A ``date`` given only as YYYY-MM-DD text, in a query string or a JSON body."""
+
+
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -101,5 +119,11 @@ Mbid = Annotated[
     _text(36, r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"),
 ]
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}$")]
+
+ROW_ID_MAX = 2**63 - 1
+"""The largest id a store row can have (a signed 64-bit column)."""
+RowId = Annotated[int, Field(ge=1, le=ROW_ID_MAX)]
+"""An item's or artist's id as the API shows it: anything larger names no row, and would
+not fit the arrays the model is looked up with."""
 
 StrictMs = Annotated[int, Field(strict=True, ge=0, le=24 * 3600 * 1000)]

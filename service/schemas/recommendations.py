@@ -3,11 +3,12 @@ the query parameters every list endpoint shares."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
+
+from service.schemas.fields import IsoDate, RowId
 
 Source = Literal["model", "fresh", "popular", "seeds"]
 KindName = Literal["track", "episode", "video"]
@@ -21,7 +22,7 @@ ExcludeArtists = Annotated[
     list[int] | None, Query(description="leave out these artists (repeat the parameter)")
 ]
 ReleasedAfter = Annotated[
-    date | None,
+    IsoDate | None,
     Query(description="only items first heard on or after this date (the release proxy)"),
 ]
 MaxPerArtist = Annotated[
@@ -57,13 +58,13 @@ class SeedRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    seed_items: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list, max_length=200)
-    seed_artists: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list, max_length=50)
+    seed_items: list[RowId] = Field(default_factory=list, max_length=200)
+    seed_artists: list[RowId] = Field(default_factory=list, max_length=50)
     limit: int = Field(20, ge=1, le=200)
     kind: KindName | None = None
     genre: str | None = Field(None, min_length=1, max_length=128)
     exclude_artists: list[int] = Field(default_factory=list, max_length=1000)
-    released_after: date | None = None
+    released_after: IsoDate | None = None
     max_per_artist: int | None = Field(None, ge=1, le=200)
 
     def model_post_init(self, _context: object) -> None:

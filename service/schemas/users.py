@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 
 class TokenCreate(BaseModel):
@@ -26,15 +26,19 @@ class UserToken(BaseModel):
 
 
 class PrivacyUpdate(BaseModel):
-    """True allows, false opts out; a flag left out stays as it is."""
+    """True allows, false opts out (JSON booleans only); a flag left out stays as it is."""
 
     model_config = ConfigDict(extra="forbid")
 
-    personalization: bool | None = Field(
+    personalization: StrictBool | None = Field(
         None, description="false: popular (non-personal) recommendations; left out of training"
     )
-    wrapped: bool | None = Field(None, description="false: no Wrapped, share links stop opening")
-    comparisons: bool | None = Field(None, description="false: no percentiles, in or about them")
+    wrapped: StrictBool | None = Field(
+        None, description="false: no Wrapped, share links stop opening"
+    )
+    comparisons: StrictBool | None = Field(
+        None, description="false: no percentiles, in or about them"
+    )
 
 
 class PrivacyPublic(BaseModel):

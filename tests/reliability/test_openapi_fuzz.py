@@ -21,7 +21,6 @@ from schemathesis.checks import CheckFunction
 from schemathesis.specs.openapi.checks import (
     negative_data_rejection,
     positive_data_acceptance,
-    status_code_conformance,
 )
 
 from data.sample import load_jsonl
@@ -46,9 +45,6 @@ EVERYWHERE: list[CheckFunction] = [positive_data_acceptance]
 EXCLUDED: dict[str, list[CheckFunction]] = {
     # multipart fields are text on the wire, so a "boolean" user_id arrives as "false"
     "POST /v1/imports": [negative_data_rejection],
-    # BUG (reported, not fixed here: service/routes/recommendations.py is being rewritten):
-    # the unknown-item 404 is not in the document; see test_openapi_regressions.py
-    "GET /v1/items/{item_id}/similar": [status_code_conformance],
 }
 SYNTH = SynthConfig(
     users=40, events=3_000, start=datetime(2024, 1, 1, tzinfo=UTC),
@@ -90,6 +86,12 @@ def api(
 # test answers with the same one, which ``test_the_server_serves_this_schema`` checks.
 DOCUMENT = create_app(Settings(_env_file=None)).openapi()
 schema = schemathesis.openapi.from_dict(DOCUMENT)
+# Every request carries the fixture's admin key (``headers=`` below wins over anything
+# generated), so a generated ``Authorization`` never reached the server; left on, a case
+# "without Authorization" plus an unknown query parameter was judged invalid input the
+# server accepted, although the server saw a valid key and ignored the extra parameter
+# (as every route does). ``ignored_auth`` still checks that each operation needs the key.
+schema.config.generation.update(with_security_parameters=False)
 
 
 def test_the_server_serves_this_schema(api: tuple[str, dict[str, str]]) -> None:

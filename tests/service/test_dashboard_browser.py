@@ -31,6 +31,7 @@ CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 class Live:
     url: str
     query: dict[str, str]
+    server: LiveServer  # for keys and sign-in links (the dashboard needs a read session)
 
 
 @pytest.fixture(scope="module")
@@ -54,16 +55,21 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         settings = Settings(database_url=str(store.engine.url), _env_file=None)
         with LiveServer(settings, store) as server:
             yield Live(server.url, {"from": f"{year}-01-01", "to": f"{int(year) + 1}-01-01",
-                                    "tz": "Europe/Amsterdam", "granularity": "week"})  # fmt: skip
+                                    "tz": "Europe/Amsterdam", "granularity": "week"},
+                       server)  # fmt: skip
 
 
 def test_dashboard_is_strict_and_escaped(live: Live) -> None:
-    r = httpx.get(f"{live.url}/dashboard", params=live.query, timeout=60)
+    assert httpx.get(f"{live.url}/dashboard", params=live.query).status_code == 401
+    reader = live.server.headers("read")
+    r = httpx.get(f"{live.url}/dashboard", params=live.query, headers=reader, timeout=60)
     assert r.status_code == 200, r.text
     assert "default-src 'none'" in r.headers["content-security-policy"]
     assert "<script" not in r.text and "http://" not in r.text.replace(live.url, "")
     assert "&lt;b&gt;als-vs-pop&lt;/b&gt;" in r.text and "<b>als" not in r.text
-    bad = httpx.get(f"{live.url}/dashboard", params={"tz": "Nowhere/Else"}, timeout=30)
+    bad = httpx.get(
+        f"{live.url}/dashboard", params={"tz": "Nowhere/Else"}, headers=reader, timeout=30
+    )
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["query", "tz"]
 
 
@@ -88,7 +94,8 @@ def test_dashboard_in_a_browser(live: Live, tmp_path: Path) -> None:
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
     try:
-        driver.get(f"{live.url}/dashboard?{urlencode(live.query)}")
+        # an operator signs in with a read key's link and lands on the dashboard
+        driver.get(live.server.signin_url(f"/dashboard?{urlencode(live.query)}", scope="read"))
         assert driver.title == "Encore · product metrics"
         # A point a week of a year; skip rate has gaps where no play says if it was skipped.
         for section, least in (("north-star", 50), ("active-users", 50), ("skip-rate", 10),

@@ -16,6 +16,9 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from models.base import Base, BigId, UTCDateTime, utcnow
 
 NAME_LENGTH = 64
+MODEL_VERSION_ID_MAX = 2**31 - 1
+"""The largest model version id an arm can name: ``experiment_arms.model_version_id`` is a
+32-bit ``INTEGER`` on PostgreSQL (and SQLite refuses anything past 64 bits outright)."""
 
 
 class ExperimentStatus(enum.StrEnum):

@@ -3,7 +3,7 @@ them to a webhook."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response, status
 from sqlalchemy.exc import IntegrityError
@@ -27,9 +27,11 @@ from service.schemas.audiences import (
     DeliveriesPublic,
     DeliveryCreate,
 )
+from service.schemas.errors import refusal
 
 router = APIRouter(prefix="/v1/audiences", tags=["audiences"])
 NamePath = Annotated[str, Path(min_length=1, max_length=64)]
+UNKNOWN: dict[int | str, dict[str, Any]] = {404: refusal("no audience with that name")}
 
 
 def public(a: Audience, size: int | None = None) -> AudiencePublic:
@@ -45,7 +47,12 @@ def _found(session: Session, name: str) -> Audience:
     return audience
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=AudiencePublic)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AudiencePublic,
+    responses={409: refusal("an audience with that name exists")},
+)
 def create(session: SessionDep, body: AudienceCreate) -> AudiencePublic:
     """Define an audience: listeners for whom every rule holds (never anyone who opted
     out of personalization)."""
@@ -67,7 +74,7 @@ def read_all(session: SessionDep) -> AudiencesPublic:
     return AudiencesPublic(data=found, count=len(found))
 
 
-@router.get("/{name}", response_model=AudiencePublic)
+@router.get("/{name}", response_model=AudiencePublic, responses=UNKNOWN)
 def read_one(session: SessionDep, name: NamePath) -> AudiencePublic:
     """The audience with its size now."""
     audience = _found(session, name)
@@ -77,7 +84,7 @@ def read_one(session: SessionDep, name: NamePath) -> AudiencePublic:
 @router.get(
     "/{name}/export.csv",
     response_class=Response,
-    responses={200: {"content": {"text/csv": {}}, "description": "one user_id a line"}},
+    responses={200: {"content": {"text/csv": {}}, "description": "one user_id a line"}, **UNKNOWN},
 )
 def export(session: SessionDep, name: NamePath) -> Response:
     """The members as CSV (a ``user_id`` header, then one external id a line)."""
@@ -88,7 +95,14 @@ def export(session: SessionDep, name: NamePath) -> Response:
     )  # fmt: skip
 
 
-@router.post("/{name}/deliveries", response_model=DeliveriesPublic)
+@router.post(
+    "/{name}/deliveries",
+    response_model=DeliveriesPublic,
+    responses={
+        **UNKNOWN,
+        409: refusal("no webhook secret is configured (not_configured)"),
+    },
+)
 def create_delivery(
     session: SessionDep, settings: SettingsDep, name: NamePath, body: DeliveryCreate
 ) -> DeliveriesPublic:
@@ -109,7 +123,7 @@ def create_delivery(
     return DeliveriesPublic(data=data, count=len(data))
 
 
-@router.get("/{name}/deliveries", response_model=DeliveriesPublic)
+@router.get("/{name}/deliveries", response_model=DeliveriesPublic, responses=UNKNOWN)
 def read_deliveries(session: SessionDep, name: NamePath) -> DeliveriesPublic:
     """Every delivery attempt of the audience, oldest first."""
     audience = _found(session, name)

@@ -24,6 +24,7 @@ from service.errors import NotFound
 from service.experiments import experiment_report
 from service.pages.charts import Series, heatmap, interval_bars, line_chart
 from service.product_metrics import Metrics, MetricsRequest
+from service.schemas.fields import IsoDate
 
 router = APIRouter(tags=["dashboard"])
 PAGES = Path(__file__).resolve().parent.parent / "pages"
@@ -60,8 +61,8 @@ def read_dashboard(
     store: StoreDep,
     session: SessionDep,
     settings: SettingsDep,
-    from_: Annotated[date | None, Query(alias="from")] = None,
-    to: Annotated[date | None, Query()] = None,
+    from_: Annotated[IsoDate | None, Query(alias="from")] = None,
+    to: Annotated[IsoDate | None, Query()] = None,
     tz: Annotated[str | None, Query(max_length=64)] = None,
     granularity: Granularity = Granularity.week,
 ) -> HTMLResponse:

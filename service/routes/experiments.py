@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, status
 from sqlalchemy.exc import IntegrityError
@@ -20,6 +20,7 @@ from models.experiments import (
 from service.deps import SessionDep
 from service.errors import ApiError, NotFound
 from service.experiments import ResolverDep, experiment_report
+from service.schemas.errors import refusal
 from service.schemas.experiments import (
     ArmPublic,
     AssignmentPublic,
@@ -31,6 +32,7 @@ from service.schemas.experiments import (
 
 router = APIRouter(prefix="/v1/experiments", tags=["experiments"])
 NamePath = Annotated[str, Path(min_length=1, max_length=64)]
+UNKNOWN: dict[int | str, dict[str, Any]] = {404: refusal("no experiment with that name")}
 
 
 def public(e: Experiment) -> ExperimentPublic:
@@ -49,7 +51,12 @@ def _found(session: Session, name: str) -> Experiment:
     return experiment
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=ExperimentPublic)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ExperimentPublic,
+    responses={409: refusal("an experiment with that name exists")},
+)
 def create(session: SessionDep, resolver: ResolverDep, body: ExperimentCreate) -> ExperimentPublic:
     """Start an experiment: listeners are split over the arms by a stable hash of their id;
     the first arm is the control the others are compared with."""
@@ -74,12 +81,12 @@ def read_all(session: SessionDep) -> ExperimentsPublic:
     return ExperimentsPublic(data=found, count=len(found))
 
 
-@router.get("/{name}", response_model=ExperimentPublic)
+@router.get("/{name}", response_model=ExperimentPublic, responses=UNKNOWN)
 def read_one(session: SessionDep, name: NamePath) -> ExperimentPublic:
     return public(_found(session, name))
 
 
-@router.post("/{name}/stop", response_model=ExperimentPublic)
+@router.post("/{name}/stop", response_model=ExperimentPublic, responses=UNKNOWN)
 def stop(session: SessionDep, resolver: ResolverDep, name: NamePath) -> ExperimentPublic:
     """Stop serving from the experiment's arms; its report keeps the listening until now."""
     experiment = _found(session, name)
@@ -90,7 +97,7 @@ def stop(session: SessionDep, resolver: ResolverDep, name: NamePath) -> Experime
     return public(experiment)
 
 
-@router.get("/{name}/report", response_model=ReportPublic)
+@router.get("/{name}/report", response_model=ReportPublic, responses=UNKNOWN)
 def read_report(
     session: SessionDep,
     name: NamePath,

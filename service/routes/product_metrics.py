@@ -3,7 +3,6 @@ range of local days, in periods of a day, week or month, optionally broken down.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -14,6 +13,8 @@ from models.metrics.query import Dimension
 from service.deps import SettingsDep, StoreDep
 from service.errors import ApiError, NotFound
 from service.product_metrics import Metrics, MetricsRequest
+from service.schemas.errors import refusal
+from service.schemas.fields import IsoDate, RowId
 from service.schemas.metrics import (
     ActiveUsersPage,
     ArtistStatsPage,
@@ -26,9 +27,10 @@ from service.schemas.metrics import (
 router = APIRouter(tags=["metrics"])
 
 From = Annotated[
-    date | None, Query(alias="from", description="first local day (30 days before `to` if omitted)")
+    IsoDate | None,
+    Query(alias="from", description="first local day (30 days before `to` if omitted)"),
 ]
-To = Annotated[date | None, Query(description="local day after the last (today if omitted)")]
+To = Annotated[IsoDate | None, Query(description="local day after the last (today if omitted)")]
 Tz = Annotated[
     str | None,
     Query(max_length=64, description="IANA zone; ENCORE_METRICS__TIMEZONE by default"),
@@ -99,12 +101,12 @@ def read_discovery(store: StoreDep, r: RequestDep) -> dict[str, Any]:
 @router.get(
     "/v1/artists/{artist_id}/stats",
     response_model=ArtistStatsPage,
-    responses={404: {"description": "no such artist"}},
+    responses={404: refusal("no artist with that id")},
 )
 def read_artist_stats(
     store: StoreDep,
     settings: SettingsDep,
-    artist_id: Annotated[int, Path(ge=1)],
+    artist_id: Annotated[RowId, Path()],
     from_: From = None,
     to: To = None,
     tz: Tz = None,

@@ -7,7 +7,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-Days = Annotated[int, Field(ge=1, le=3660)]
+from service.schemas.fields import ROW_ID_MAX
+
+Days = Annotated[int, Field(strict=True, ge=1, le=3660)]
+"""A look-back in days: strict, so ``true`` or ``"30"`` is refused rather than read as a
+number the client did not write (the schema says integer)."""
 
 
 class _Rule(BaseModel):
@@ -22,15 +26,15 @@ class TopGenre(_Rule):
 
 class ArtistMinutes(_Rule):
     type: Literal["artist_minutes"]
-    artist_id: int = Field(ge=1)
-    min_minutes: float = Field(ge=0)
+    artist_id: int = Field(strict=True, ge=1, le=ROW_ID_MAX)
+    min_minutes: float = Field(strict=True, ge=0)
     days: Days = 30
 
 
 class Active(_Rule):
     type: Literal["active"]
     from_days_ago: Days
-    to_days_ago: Annotated[int, Field(ge=0, le=3660)] = 0
+    to_days_ago: Annotated[int, Field(strict=True, ge=0, le=3660)] = 0
 
     @model_validator(mode="after")
     def _ordered(self) -> Active:

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from models.experiments import MODEL_VERSION_ID_MAX
 from recsys.experiments import ExperimentReport
 
 Name = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
@@ -16,8 +17,9 @@ class ArmIn(BaseModel):
 
     name: str = Name
     model_version_id: int | None = Field(
-        None, ge=1, description="a model version; null serves the popularity baseline"
-    )
+        None, ge=1, le=MODEL_VERSION_ID_MAX,
+        description="a model version; null serves the popularity baseline",
+    )  # fmt: skip
     weight: float = Field(1.0, gt=0, le=1000, description="relative share of the traffic")
 
 

@@ -181,6 +181,10 @@ def test_unknown_item_similar_is_a_documented_404(
         ("/v1/artists/1/similar", "/v1/artists/{artist_id}/similar", "released_after"),
         ("/v1/users/a/wrapped", "/v1/users/{user_id}/wrapped", "from"),
         ("/v1/users/a/wrapped", "/v1/users/{user_id}/wrapped", "to"),
+        ("/v1/metrics/north-star", "/v1/metrics/north-star", "to"),
+        ("/v1/metrics/retention", "/v1/metrics/retention", "from"),
+        ("/v1/artists/1/stats", "/v1/artists/{artist_id}/stats", "to"),
+        ("/dashboard", "/dashboard", "to"),
     ],
 )  # fmt: skip
 @pytest.mark.parametrize("value", ["0", "1714564800", "2024-1-5"])
@@ -278,3 +282,55 @@ def test_feedback_times_keep_to_the_event_window(client: httpx.Client, ts: objec
     body = resp.json()
     assert body["accepted"] == 1 and [r["index"] for r in body["rejected"]] == [0]
     assert body["detail"][0]["loc"] == ["body", "feedback", 0, "ts"]
+
+
+@pytest.mark.parametrize("model_version_id", [2**31, 2**64])
+def test_an_arm_model_version_beyond_the_column_is_refused(
+    client: httpx.Client, model_version_id: int
+) -> None:
+    """Found as a 500 (SQLite: "Python int too large to convert to SQLite INTEGER"; the
+    PostgreSQL column is 32-bit, so 2**31 overflowed there too)."""
+    arms: list[dict[str, Any]] = [
+        {"name": "control"},
+        {"name": "b", "model_version_id": model_version_id},
+    ]
+    resp = client.post("/v1/experiments", json={"name": "big", "arms": arms})
+    assert resp.status_code == 422, resp.text
+    assert resp.json()["detail"][0]["loc"] == ["body", "arms", 1, "model_version_id"]
+    conforms(resp, "/v1/experiments", "POST")
+    assert client.get("/v1/experiments").json()["count"] == 0
+    arms[1]["model_version_id"] = 2**31 - 1  # the largest the column holds is stored as sent
+    resp = client.post("/v1/experiments", json={"name": "big", "arms": arms})
+    assert resp.status_code == 201, resp.text
+    assert resp.json()["arms"][1]["model_version_id"] == 2**31 - 1
+
+
+@pytest.mark.parametrize("value", [False, True, "0", 1.5])
+def test_audience_rule_days_must_be_integers(client: httpx.Client, value: Any) -> None:
+    """Found as ``to_days_ago: false`` stored as 0."""
+    rule = {"type": "active", "from_days_ago": 7, "to_days_ago": value}
+    resp = client.post("/v1/audiences", json={"name": "a", "rules": [rule]})
+    assert resp.status_code == 422, resp.text
+    assert resp.json()["detail"][0]["loc"] == ["body", "rules", 0, "active", "to_days_ago"]
+    conforms(resp, "/v1/audiences", "POST")
+    assert client.get("/v1/audiences").json()["count"] == 0
+
+
+@pytest.mark.parametrize(
+    ("method", "template"),
+    [
+        ("GET", "/v1/experiments/{name}"),
+        ("POST", "/v1/experiments/{name}/stop"),
+        ("GET", "/v1/experiments/{name}/report"),
+        ("GET", "/v1/audiences/{name}"),
+        ("GET", "/v1/audiences/{name}/export.csv"),
+        ("GET", "/v1/audiences/{name}/deliveries"),
+    ],
+)
+def test_unknown_experiment_or_audience_is_a_documented_404(
+    client: httpx.Client, method: str, template: str
+) -> None:
+    resp = client.request(method, template.format(name="nobody"))
+    assert resp.status_code == 404
+    assert resp.json()["detail"][0]["loc"] == ["path", "name"]
+    conforms(resp, template, method, name="nobody")

@@ -150,6 +150,7 @@ def test_delivery_retries_and_is_signed(listeners: Store, client: httpx.Client, 
     }
 
 
+@pytest.mark.slow  # a CLI in subprocesses; covered by the API tests in the default run
 def test_cli_create_export_and_deliver(
     listeners: Store, db_url: str, hook: str, tmp_path: Path
 ) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import numpy as np
+import pytest
 from sqlalchemy import select
 
 from models.ingest import ingest_events
@@ -108,6 +109,7 @@ def test_bad_experiments_are_refused(client: httpx.Client) -> None:
     assert client.get("/v1/experiments/nope/report").status_code == 404
 
 
+@pytest.mark.slow  # a CLI in subprocesses; covered by the API tests in the default run
 def test_cli_creates_reports_and_stops(store: Store, db_url: str) -> None:
     env = {**os.environ, "ENCORE_DATABASE_URL": db_url}
 

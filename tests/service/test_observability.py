@@ -109,6 +109,7 @@ def test_request_id_comes_back_and_is_in_the_log(
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@pytest.mark.slow  # a CLI in subprocesses; covered by the API tests in the default run
 def test_two_workers_share_metrics_log_json_and_stop_cleanly(db_url: str, tmp_path: Path) -> None:
     port = free_port()
     run("db", "upgrade", db=db_url, cwd=tmp_path)

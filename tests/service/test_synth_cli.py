@@ -12,6 +12,7 @@ from tests.service.test_cli import run
 WINDOW = ("--start", "2024-01-01", "--end", "2024-07-01")
 
 
+@pytest.mark.slow  # a CLI in subprocesses; covered by the API tests in the default run
 def test_synth_loads_a_history_then_finds_it_all_stored(db_url: str, tmp_path: Path) -> None:
     assert run("db", "upgrade", db=db_url, cwd=tmp_path).returncode == 0
     args = ("data", "synth", "--users", "30", "--events", "2000", *WINDOW, "--seed", "5")

@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from models.engine import make_engine
@@ -22,6 +23,7 @@ def database(tmp_path: Path) -> str:
     return db
 
 
+@pytest.mark.slow  # a CLI in subprocesses; covered by the API tests in the default run
 def test_keys_create_list_revoke(tmp_path: Path) -> None:
     db = database(tmp_path)
     quiet = run("keys", "create", "--scope", "admin", "--quiet", db=db, cwd=tmp_path)
@@ -40,6 +42,7 @@ def test_keys_create_list_revoke(tmp_path: Path) -> None:
     assert bad.returncode != 0 and "root" in bad.stderr
 
 
+@pytest.mark.slow  # a CLI in subprocesses; covered by the API tests in the default run
 def test_users_token_and_privacy(tmp_path: Path) -> None:
     db = database(tmp_path)
     engine = make_engine(db)
@@ -61,6 +64,7 @@ def test_users_token_and_privacy(tmp_path: Path) -> None:
     assert nobody.returncode == 1 and nobody.stderr == "error: unknown user 'nobody'\n"
 
 
+@pytest.mark.slow  # a CLI in subprocesses; covered by the API tests in the default run
 def test_data_prune_keeps_the_retention_window(tmp_path: Path) -> None:
     db = database(tmp_path)
     engine = make_engine(db)

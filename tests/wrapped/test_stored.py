@@ -212,6 +212,7 @@ def test_stored_report_equals_a_fresh_computation(store: Store, add: Add) -> Non
             assert zlib.decompress(docs[user]).decode() == live.model_dump_json()
 
 
+@pytest.mark.slow  # a CLI in subprocesses; covered by the API tests in the default run
 def test_encore_wrapped_build_command(db_url: str, store: Store, add: Add, tmp_path: Path) -> None:
     for user in USERS:
         a_year(add, user, 40)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import time
 from collections import Counter
@@ -40,7 +41,8 @@ def run_job(
     are imported. The job ends ``done`` when every file went in, ``failed`` otherwise.
     """
     sessions = session_factory(engine)
-    done = 0
+    done = 0.0  # upload bytes read: a zip member's bytes count at its compression ratio
+    share = 1.0
     last = 0.0
     reports: list[FileReport] = []
     try:
@@ -49,11 +51,11 @@ def run_job(
 
             def on_read(n: int) -> None:
                 nonlocal done, last
-                done += n
+                done += n * share
                 now = time.monotonic()
                 if now - last >= PROGRESS_EVERY_S:
                     last = now
-                    update_job(session, job_id, bytes_done=done)
+                    update_job(session, job_id, bytes_done=int(done))
 
             fmt_spec = FORMATS[fmt]
             try:
@@ -62,6 +64,7 @@ def run_job(
                 sources = []
                 reports.append(FileReport(folder.name, error=str(exc)))
             for source in sources:
+                share = source.packed_share
                 reports.append(
                     import_file(
                         engine, resolver, source, fmt_spec.parse, user=user, on_read=on_read
@@ -71,7 +74,7 @@ def run_job(
                 reports.append(
                     FileReport("upload", error=f"no {fmt.value} export files in the upload")
                 )
-            _finish(session, job_id, reports, done)
+            _finish(session, job_id, [_relative(r, folder) for r in reports], int(done))
     except Exception:
         log.exception("import job %s crashed", job_id)
         with sessions() as session:
@@ -82,6 +85,16 @@ def run_job(
         raise
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _relative(report: FileReport, folder: Path) -> FileReport:
+    """The report with the server's upload folder taken out of its name and error: a
+    listener sees the names of the files they sent, never where the server keeps them."""
+    prefix = f"{folder}{os.sep}"
+    report.name = report.name.replace(prefix, "")
+    if report.error:
+        report.error = report.error.replace(prefix, "")
+    return report
 
 
 def _finish(session: Session, job_id: str, reports: list[FileReport], done: int) -> None:

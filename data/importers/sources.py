@@ -22,11 +22,18 @@ MAX_COMPRESSION_RATIO = 200
 
 @dataclass(frozen=True)
 class Source:
-    """One file's worth of rows: a path, or a member of a zip."""
+    """One file's worth of rows: a path, or a member of a zip. ``size`` is what reading it
+    yields; ``packed`` is what it takes in the upload (a zip member's compressed size)."""
 
     name: str
     size: int
     open: Callable[[], IO[bytes]]
+    packed: int = -1
+
+    @property
+    def packed_share(self) -> float:
+        """Upload bytes per byte read, to report progress against the upload's size."""
+        return 1.0 if self.packed < 0 else self.packed / max(self.size, 1)
 
 
 class CountingReader(io.RawIOBase):
@@ -97,7 +104,7 @@ def _zip_members(path: Path, accept: Callable[[str], bool]) -> Iterator[Source]:
                 name = f"{path.name}:{member}"
                 return io.BufferedReader(_Member(zipfile.ZipFile(path).open(member), name))
 
-            yield Source(f"{path.name}:{info.filename}", info.file_size, opener)
+            yield Source(f"{path.name}:{info.filename}", info.file_size, opener, info.compress_size)
 
 
 def _file(path: Path) -> Source:

@@ -64,19 +64,3 @@ def open_store(settings: Settings) -> Iterator[Store]:
         raise fail(str(exc)) from None
     finally:
         store.close()
-
-
-import service.cli.audience_cmds  # noqa: E402
-import service.cli.data_cmds  # noqa: E402  (registers commands)
-import service.cli.db_cmds  # noqa: E402
-import service.cli.evaluate_cmd  # noqa: E402
-import service.cli.experiment_cmds  # noqa: E402
-import service.cli.export_cmd  # noqa: E402
-import service.cli.import_cmds  # noqa: E402
-import service.cli.metrics_cmds  # noqa: E402
-import service.cli.openapi_cmd  # noqa: E402
-import service.cli.retrain_cmds  # noqa: E402
-import service.cli.serve_cmd  # noqa: E402
-import service.cli.trust_cmds  # noqa: E402
-import service.cli.tune_cmd  # noqa: E402
-import service.cli.wrapped_cmds  # noqa: E402,F401

@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from service.cli.app import app
+from service.cli.main import load
 from tests.service.test_cli import run
+
+app = load()  # every command registered
 
 
 def interactions_csv(path: Path) -> Path:

@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from service.cli.app import app
+from service.cli.main import load
 from tests.recsys.conftest import DATASETS
 from tests.recsys.test_reference import HETREC, NOISE, REFERENCE
+
+app = load()  # every command registered
 
 MOVIELENS = DATASETS / "movielens-latest-small" / "ratings.csv"
 

@@ -20,10 +20,15 @@ from tests.data.test_importers import DATASETS, FIXTURES, needs_data
 from tests.utils.factories import count_events
 
 
-def wait_for(client: httpx.Client, location: str) -> dict[str, Any]:
+def wait_for(
+    client: httpx.Client, location: str, seen: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The finished job; every state polled on the way is appended to ``seen``."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         job: dict[str, Any] = client.get(location).json()
+        if seen is not None:
+            seen.append(job)
         if job["status"] in ("done", "failed"):
             return job
         time.sleep(0.05)
@@ -53,9 +58,14 @@ def test_upload_spotify_zip_imports_in_background(client: httpx.Client, store: S
     resp = upload(client, "spotify", [("my_spotify_data.zip", spotify_zip())])
     assert resp.status_code == 202, resp.text
     assert resp.json()["status"] == "queued"
-    job = wait_for(client, resp.headers["location"])
+    seen: list[dict[str, Any]] = []
+    job = wait_for(client, resp.headers["location"], seen)
     assert job["status"] == "done", job
     assert (job["imported"], job["duplicates"], job["skipped"]) == (7006, 1, {})
+    # progress is in upload bytes: the members' compressed sizes, never past the zip's size
+    assert all(0 <= j["bytes_done"] <= j["bytes_total"] for j in seen)
+    assert [j["progress"] for j in seen] == sorted(j["progress"] for j in seen)
+    assert 0.99 * job["bytes_total"] <= job["bytes_done"] <= job["bytes_total"]
     assert len(job["files"]) == 6
     assert job["progress"] == 1.0
     assert job["user_id"] == "ana"
@@ -69,7 +79,7 @@ def test_upload_spotify_zip_imports_in_background(client: httpx.Client, store: S
 
 @needs_data
 def test_upload_with_a_truncated_file_keeps_the_good_ones(
-    client: httpx.Client, store: Store
+    client: httpx.Client, store: Store, settings: Settings
 ) -> None:
     good = (DATASETS / "spotify-endsong-candidlyred" / "endsong.json").read_bytes()
     bad = (
@@ -83,6 +93,9 @@ def test_upload_with_a_truncated_file_keeps_the_good_ones(
     job = wait_for(client, resp.headers["location"])
     assert job["status"] == "failed"
     assert "truncated" in job["error"]
+    # the listener sees the file they sent, not where the server keeps uploads
+    assert job["error"].startswith("001_Streaming_History_Audio_2023.json: "), job["error"]
+    assert str(settings.imports.folder()) not in str(job)
     assert job["imported"] == 941
     assert [f["error"] is None for f in job["files"]] == [True, False]
     assert count_events(store.engine) == 941

@@ -12,8 +12,10 @@ from typer.testing import CliRunner, Result
 from models.engine import make_engine
 from models.model_versions import ModelVersion, VersionStatus
 from recsys.retrain import should_promote
-from service.cli.app import app
+from service.cli.main import load
 from tests.service.test_cli import run
+
+app = load()  # every command registered
 
 SYNTH = ("data", "synth", "--users", "200", "--events", "20000", "--seed", "1",
          "--start", "2024-01-01", "--end", "2024-07-01")  # fmt: skip

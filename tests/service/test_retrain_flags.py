@@ -13,8 +13,10 @@ from typer.testing import CliRunner, Result
 
 from models.engine import make_engine
 from models.model_versions import ModelVersion
-from service.cli.app import app
+from service.cli.main import load
 from tests.service.test_retrain_cli import statuses
+
+app = load()  # every command registered
 
 SYNTH = ("data", "synth", "--users", "300", "--events", "30000", "--seed", "1",
          "--start", "2024-01-01", "--end", "2024-07-01")  # fmt: skip

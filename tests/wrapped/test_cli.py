@@ -6,8 +6,10 @@ import json
 
 from typer.testing import CliRunner
 
-from service.cli.app import app
+from service.cli.main import load
 from tests.wrapped.conftest import Add, play
+
+app = load()  # every command registered
 
 runner = CliRunner()
 

@@ -59,8 +59,11 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 
+# Two test processes, one per core here (PYTEST_WORKERS=auto uses every core); a test
+# file's tests may run in either, so no test may rely on another's leftovers.
+PYTEST_WORKERS ?= 2
 pytest: install browser
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal
 
 test: lint pytest
 

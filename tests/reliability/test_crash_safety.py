@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.reliability.plays import Key, count, key, play, spotify_export, stored
 from tests.utils.server import ENCORE, EncoreServer, encore_env
@@ -56,7 +57,7 @@ def poster(
 def test_sigkill_midway_loses_no_acknowledged_play(db_url: str, tmp_path: Path) -> None:
     stop = threading.Event()
     acked: list[int] = []
-    server = EncoreServer(db_url, tmp_path, workers=2).start()
+    server = EncoreServer(db_url, tmp_path, workers=2)
     with server, ThreadPoolExecutor(CLIENTS) as pool:
         runs = [pool.submit(poster, server, c, stop, acked) for c in range(CLIENTS)]
         deadline = time.monotonic() + 60
@@ -64,6 +65,8 @@ def test_sigkill_midway_loses_no_acknowledged_play(db_url: str, tmp_path: Path) 
             assert time.monotonic() < deadline, server.output()
             time.sleep(0.005)
         server.kill()  # requests are in flight: the clients post back to back
+        with pytest.raises(httpx.TransportError):  # supervisor and workers are gone
+            httpx.get(f"{server.url}/healthz", timeout=2)
         stop.set()
         results = [r.result(timeout=60) for r in runs]
     done = [b for d, _ in results for b in d]

@@ -74,6 +74,7 @@ class EncoreServer:
         self.headers: dict[str, str] = {}
 
     def start(self) -> EncoreServer:
+        assert self.process is None, "started twice: the first server would be orphaned"
         self.headers = auth_headers(self.db_url)  # once: every client of this server shares it
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(

@@ -3,11 +3,7 @@ them to a webhook."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-
-from fastapi import APIRouter, Path, Response, status
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Response, status
 
 from models.audiences import (
     Audience,
@@ -18,7 +14,8 @@ from models.audiences import (
 )
 from service.audiences import audience_members, deliver, to_csv
 from service.deps import SessionDep, SettingsDep
-from service.errors import ApiError, NotFound
+from service.errors import ApiError
+from service.routes.named import NamePath, creating, found, taken, unknown
 from service.schemas.audiences import (
     AttemptPublic,
     AudienceCreate,
@@ -30,8 +27,7 @@ from service.schemas.audiences import (
 from service.schemas.errors import refusal
 
 router = APIRouter(prefix="/v1/audiences", tags=["audiences"])
-NamePath = Annotated[str, Path(min_length=1, max_length=64)]
-UNKNOWN: dict[int | str, dict[str, Any]] = {404: refusal("no audience with that name")}
+UNKNOWN = unknown("audience")
 
 
 def public(a: Audience, size: int | None = None) -> AudiencePublic:
@@ -40,31 +36,18 @@ def public(a: Audience, size: int | None = None) -> AudiencePublic:
     )
 
 
-def _found(session: Session, name: str) -> Audience:
-    audience = get_audience(session, name=name)
-    if audience is None:
-        raise NotFound(["path", "name"], f"no audience named {name!r}")
-    return audience
-
-
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=AudiencePublic,
-    responses={409: refusal("an audience with that name exists")},
+    responses=taken("audience"),
 )
 def create(session: SessionDep, body: AudienceCreate) -> AudiencePublic:
     """Define an audience: listeners for whom every rule holds (never anyone who opted
     out of personalization)."""
-    try:
-        audience = create_audience(
-            session, name=body.name, rules=[r.model_dump() for r in body.rules]
-        )
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise ApiError(409, ["body", "name"], f"an audience named {body.name!r} exists",
-                       "conflict") from None  # fmt: skip
+    with creating(session, "audience", body.name):
+        rules = [r.model_dump() for r in body.rules]
+        audience = create_audience(session, name=body.name, rules=rules)
     return public(audience, len(audience_members(session, audience)))
 
 
@@ -77,7 +60,7 @@ def read_all(session: SessionDep) -> AudiencesPublic:
 @router.get("/{name}", response_model=AudiencePublic, responses=UNKNOWN)
 def read_one(session: SessionDep, name: NamePath) -> AudiencePublic:
     """The audience with its size now."""
-    audience = _found(session, name)
+    audience = found(get_audience(session, name=name), "audience", name)
     return public(audience, len(audience_members(session, audience)))
 
 
@@ -88,7 +71,7 @@ def read_one(session: SessionDep, name: NamePath) -> AudiencePublic:
 )
 def export(session: SessionDep, name: NamePath) -> Response:
     """The members as CSV (a ``user_id`` header, then one external id a line)."""
-    audience = _found(session, name)
+    audience = found(get_audience(session, name=name), "audience", name)
     return Response(
         to_csv(audience_members(session, audience)), media_type="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{audience.name}.csv"'},
@@ -108,7 +91,7 @@ def create_delivery(
 ) -> DeliveriesPublic:
     """Deliver the members to a webhook now (signed, retried with backoff); answers with
     the log of this delivery's attempts."""
-    audience = _found(session, name)
+    audience = found(get_audience(session, name=name), "audience", name)
     secret = settings.audiences.webhook_secret
     if secret is None:
         raise ApiError(409, ["body", "url"], "ENCORE_AUDIENCES__WEBHOOK_SECRET is not set",
@@ -126,7 +109,7 @@ def create_delivery(
 @router.get("/{name}/deliveries", response_model=DeliveriesPublic, responses=UNKNOWN)
 def read_deliveries(session: SessionDep, name: NamePath) -> DeliveriesPublic:
     """Every delivery attempt of the audience, oldest first."""
-    audience = _found(session, name)
+    audience = found(get_audience(session, name=name), "audience", name)
     rows = get_deliveries(session, audience_id=audience.id)
     data = [AttemptPublic.model_validate(d, from_attributes=True) for d in rows]
     return DeliveriesPublic(data=data, count=len(data))

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Query, status
 
 from models.experiments import (
     ArmSpec,
@@ -18,9 +16,8 @@ from models.experiments import (
     stop_experiment,
 )
 from service.deps import SessionDep
-from service.errors import ApiError, NotFound
 from service.experiments import ResolverDep, experiment_report
-from service.schemas.errors import refusal
+from service.routes.named import NamePath, creating, found, taken, unknown
 from service.schemas.experiments import (
     ArmPublic,
     AssignmentPublic,
@@ -31,8 +28,7 @@ from service.schemas.experiments import (
 )
 
 router = APIRouter(prefix="/v1/experiments", tags=["experiments"])
-NamePath = Annotated[str, Path(min_length=1, max_length=64)]
-UNKNOWN: dict[int | str, dict[str, Any]] = {404: refusal("no experiment with that name")}
+UNKNOWN = unknown("experiment")
 
 
 def public(e: Experiment) -> ExperimentPublic:
@@ -44,32 +40,20 @@ def public(e: Experiment) -> ExperimentPublic:
     )  # fmt: skip
 
 
-def _found(session: Session, name: str) -> Experiment:
-    experiment = get_experiment(session, name=name)
-    if experiment is None:
-        raise NotFound(["path", "name"], f"no experiment named {name!r}")
-    return experiment
-
-
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=ExperimentPublic,
-    responses={409: refusal("an experiment with that name exists")},
+    responses=taken("experiment"),
 )
 def create(session: SessionDep, resolver: ResolverDep, body: ExperimentCreate) -> ExperimentPublic:
     """Start an experiment: listeners are split over the arms by a stable hash of their id;
     the first arm is the control the others are compared with."""
-    try:
+    with creating(session, "experiment", body.name):
         experiment = create_experiment(
             session, name=body.name, traffic=body.traffic,
             arms=[ArmSpec(a.name, a.model_version_id, a.weight) for a in body.arms],
         )  # fmt: skip
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise ApiError(409, ["body", "name"], f"an experiment named {body.name!r} exists",
-                       "conflict") from None  # fmt: skip
     resolver.invalidate()
     return public(experiment)
 
@@ -83,13 +67,13 @@ def read_all(session: SessionDep) -> ExperimentsPublic:
 
 @router.get("/{name}", response_model=ExperimentPublic, responses=UNKNOWN)
 def read_one(session: SessionDep, name: NamePath) -> ExperimentPublic:
-    return public(_found(session, name))
+    return public(found(get_experiment(session, name=name), "experiment", name))
 
 
 @router.post("/{name}/stop", response_model=ExperimentPublic, responses=UNKNOWN)
 def stop(session: SessionDep, resolver: ResolverDep, name: NamePath) -> ExperimentPublic:
     """Stop serving from the experiment's arms; its report keeps the listening until now."""
-    experiment = _found(session, name)
+    experiment = found(get_experiment(session, name=name), "experiment", name)
     if experiment.status is ExperimentStatus.running:
         stop_experiment(session, experiment=experiment)
         session.commit()
@@ -106,7 +90,7 @@ def read_report(
 ) -> ReportPublic:
     """Listening time per listener, recommendation-attributed share, click-through and
     skip rate per arm with confidence intervals, and the verdict."""
-    experiment = _found(session, name)
+    experiment = found(get_experiment(session, name=name), "experiment", name)
     result = experiment_report(session, experiment, alpha=alpha, min_users=min_users)
     return ReportPublic(experiment=public(experiment), report=result)
 

@@ -20,14 +20,20 @@ from rich.table import Table
 
 from recsys.errors import RecsysError
 from recsys.evaluate import ModelResult, evaluate, evaluate_one
-from recsys.files import FORMATS, read_interactions
 from recsys.interactions import Interactions
 from recsys.params import ModelParams, params_dict
 from recsys.registry import BASELINE, PRESETS, preset
 from recsys.splits import SPLITS, Split, SplitKind, SplitSpec
-from recsys.store import read_store
 from recsys.tune import Tuned, tune
-from service.cli.app import app, fail, load_settings, open_store
+from service.cli.app import app, fail
+from service.cli.interactions_opts import (
+    FormatOption,
+    SplitOption,
+    TestShareOption,
+    check_source,
+    choice,
+    load_interactions,
+)
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +49,6 @@ COLUMNS = {
 }
 
 
-def _choice(value: str, allowed: tuple[str, ...] | list[str], option: str) -> str:
-    if value not in allowed:
-        raise fail(f"{option} {value!r}: use one of {', '.join(allowed)}")
-    return value
-
-
 def _cutoffs(text: str) -> list[int]:
     try:
         ks = [int(part) for part in text.split(",") if part.strip()]
@@ -62,21 +62,10 @@ def _cutoffs(text: str) -> list[int]:
 def _models(names: list[str] | None, seed: int) -> dict[str, ModelParams]:
     chosen = list(dict.fromkeys(names or PRESETS))
     for name in chosen:
-        _choice(name, list(PRESETS), "--model")
+        choice(name, list(PRESETS), "--model")
     if BASELINE not in chosen:
         chosen.insert(0, BASELINE)
     return {name: preset(name, seed=seed) for name in chosen}
-
-
-def _load(path: Path | None, fmt: str) -> tuple[Interactions, str]:
-    if path is None:
-        settings = load_settings()
-        with open_store(settings) as store:
-            return read_store(store.engine), "the store"
-    if not path.exists():
-        raise fail(f"no such file: {path}")
-    load_settings()  # logging as every command sets it up
-    return read_interactions(path, fmt), f"{path} ({fmt})"
 
 
 def _table(results: list[ModelResult], k: int, baseline: float) -> Table:
@@ -172,13 +161,8 @@ def evaluate_command(
         Path | None,
         typer.Option(help="evaluate on this file (or folder) instead of the store"),
     ] = None,
-    fmt: Annotated[
-        str, typer.Option("--format", help=f"format of --interactions: {'|'.join(FORMATS)}")
-    ] = "csv",
-    split: Annotated[
-        str | None,
-        typer.Option(help=f"{'|'.join(SPLITS)}; by default temporal when there are timestamps"),
-    ] = None,
+    fmt: FormatOption = "csv",
+    split: SplitOption = None,
     seed: Annotated[int, typer.Option(help="seed of the random split and the models")] = 0,
     model: Annotated[
         list[str] | None,
@@ -187,7 +171,7 @@ def evaluate_command(
         ),
     ] = None,
     k: Annotated[str, typer.Option("--k", help="cut-offs, comma-separated")] = "10,50",
-    test_share: Annotated[float, typer.Option(help="share held out (random, temporal)")] = 0.2,
+    test_share: TestShareOption = 0.2,
     last_n: Annotated[int, typer.Option(help="events held out per user (last-n)")] = 1,
     half_life_days: Annotated[
         float | None, typer.Option(help="recency decay of training confidence")
@@ -214,22 +198,19 @@ def evaluate_command(
     ),
 ) -> None:
     """Offline evaluation: every model against the popularity baseline, without promoting."""
-    if interactions is not None:
-        _choice(fmt, list(FORMATS), "--format")
-    if split is not None:
-        _choice(split, SPLITS, "--split")
-    _choice(level, LEVELS, "--level")
+    check_source(interactions, fmt, split)
+    choice(level, LEVELS, "--level")
     ks = _cutoffs(k)
     models = _models(model, seed)
     try:
-        data, source = _load(interactions, fmt)
+        data, source = load_interactions(interactions, fmt)
         if level == "artist":
             data = data.to_artists()
         if sessions is not None:
             data = data.by_session(sessions)
         kind: SplitKind = "temporal" if data.timestamps is not None else "random"
         if split is not None:
-            kind = next(choice for choice in SPLITS if choice == split)
+            kind = next(s for s in SPLITS if s == split)
         spec = SplitSpec(kind, test_share, seed, last_n, half_life_days)
         made = spec.apply(data)
         filtered = not keep_listened

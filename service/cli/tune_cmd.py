@@ -22,13 +22,18 @@ from rich.console import Console
 
 from recsys.errors import RecsysError
 from recsys.evaluate import evaluate_one
-from recsys.files import FORMATS
 from recsys.params import ModelParams, params_dict
 from recsys.registry import preset
 from recsys.splits import SPLITS, SplitKind, SplitSpec
 from recsys.tune import SEARCH_FAMILIES, Search, save_tuned, search
 from service.cli.app import app, fail, load_settings
-from service.cli.evaluate_cmd import _choice, _load
+from service.cli.interactions_opts import (
+    FormatOption,
+    SplitOption,
+    TestShareOption,
+    check_source,
+    load_interactions,
+)
 from service.retraining import tuned_path
 
 FAMILY_NAMES = {"itemknn": "item-knn", **{f: f for f in SEARCH_FAMILIES}}
@@ -63,13 +68,8 @@ def tune_command(
     interactions: Annotated[
         Path | None, typer.Option(help="tune on this file (or folder) instead of the store")
     ] = None,
-    fmt: Annotated[
-        str, typer.Option("--format", help=f"format of --interactions: {'|'.join(FORMATS)}")
-    ] = "csv",
-    split: Annotated[
-        str | None,
-        typer.Option(help=f"{'|'.join(SPLITS)}; by default temporal when there are timestamps"),
-    ] = None,
+    fmt: FormatOption = "csv",
+    split: SplitOption = None,
     budget: Annotated[float, typer.Option(help="seconds to search for (about)")] = 300.0,
     trials: Annotated[
         int | None, typer.Option(help="stop after this many trials besides the defaults")
@@ -78,16 +78,13 @@ def tune_command(
         list[str] | None, typer.Option(help="repeatable: als|bpr|lmf|itemknn; all by default")
     ] = None,
     seed: Annotated[int, typer.Option(help="seed of the split, the sampler and models")] = 0,
-    test_share: Annotated[float, typer.Option(help="share held out (random, temporal)")] = 0.2,
+    test_share: TestShareOption = 0.2,
     output: Annotated[
         Path | None, typer.Option(help="where to write the winner; ENCORE_MODELS__DIR/tuned.json")
     ] = None,
 ) -> None:
     """Search model family and parameters within a time budget; write the winner for retrain."""
-    if interactions is not None:
-        _choice(fmt, list(FORMATS), "--format")
-    if split is not None:
-        _choice(split, SPLITS, "--split")
+    check_source(interactions, fmt, split)
     if budget <= 0:
         raise fail(f"--budget {budget}: give a positive number of seconds")
     if trials is not None and trials < 0:
@@ -98,10 +95,10 @@ def tune_command(
     console = Console(width=None if os.isatty(1) else 160)
     started = time.perf_counter()
     try:
-        data, source = _load(interactions, fmt)
+        data, source = load_interactions(interactions, fmt)
         kind: SplitKind = "temporal" if data.timestamps is not None else "random"
         if split is not None:
-            kind = next(choice for choice in SPLITS if choice == split)
+            kind = next(s for s in SPLITS if s == split)
         spec = SplitSpec(kind, test_share, seed)
         made = spec.apply(data)
         validation = spec.validation(made)

@@ -46,6 +46,9 @@ class IngestSettings(BaseModel):
 class ImportSettings(BaseModel):
     max_upload_bytes: int = Field(1024**3, ge=1024)
     upload_dir: Path | None = Field(None, description="where uploads wait; the system temp dir")
+    stale_seconds: float = Field(
+        600.0, gt=0, description="a job with no progress for this long was cut short: failed"
+    )
 
     def folder(self) -> Path:
         base = self.upload_dir or Path(tempfile.gettempdir()) / "encore-uploads"

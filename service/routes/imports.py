@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import uuid
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, File, Form, Path, Request, Response, UploadFile
@@ -93,11 +94,16 @@ async def create_import(
     "/{job_id}", response_model=ImportJobPublic, responses={404: refusal("unknown import job")}
 )
 def read_import(
-    session: SessionDep, principal: PrincipalDep, job_id: Annotated[str, Path(max_length=36)]
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: PrincipalDep,
+    job_id: Annotated[str, Path(max_length=36)],
 ) -> ImportJobPublic:
     """An import job: status (queued, running, done, failed), progress and counts; a
-    listener's token sees only that listener's jobs."""
-    job = get_job(session, job_id)
+    listener's token sees only that listener's jobs. A job that stopped making progress
+    (the server restarted while it ran) is reported failed, with what to do."""
+    stale_after = timedelta(seconds=settings.imports.stale_seconds)
+    job = get_job(session, job_id, stale_after=stale_after)
     listener = None if principal is None else principal.user
     if job is None or (listener is not None and job.user_external_id != listener):
         raise NotFound(["path", "job_id"], "unknown import job")

@@ -6,12 +6,15 @@ import io
 import time
 import zipfile
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import update
 
+from models.jobs import INTERRUPTED, ImportJob, JobStatus, create_job
 from service.routes.imports import safe_name
 from service.settings import Settings
 from service.store import Store
@@ -136,6 +139,38 @@ def test_upload_over_the_limit_is_refused(db_url: str, tmp_path: Path) -> None:
     assert resp.status_code == 413
     assert resp.json()["detail"][0]["loc"] == ["body", "files"]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_job_a_restart_cut_short_is_reported_failed(client: httpx.Client, store: Store) -> None:
+    """A job left queued or running by a server that stopped is failed once it has made no
+    progress for ENCORE_IMPORTS__STALE_SECONDS; a job still moving, or finished, is not."""
+    now = datetime.now(UTC)
+    with store.sessions() as session:
+        jobs = {
+            name: create_job(session, user="ana", format="spotify", bytes_total=100).id
+            for name in ("stuck", "queued", "moving", "done")
+        }
+        for name, status, quiet in [
+            ("stuck", JobStatus.running, timedelta(minutes=11)),
+            ("queued", JobStatus.queued, timedelta(hours=2)),
+            ("moving", JobStatus.running, timedelta(minutes=9)),
+            ("done", JobStatus.done, timedelta(hours=2)),
+        ]:
+            session.execute(
+                update(ImportJob)
+                .where(ImportJob.id == jobs[name])
+                .values(status=status, bytes_done=40, updated_at=now - quiet)
+            )
+        session.commit()
+    seen = {name: client.get(f"/v1/imports/{job_id}").json() for name, job_id in jobs.items()}
+    assert {n: j["status"] for n, j in seen.items()} == {
+        "stuck": "failed", "queued": "failed", "moving": "running", "done": "done",
+    }  # fmt: skip
+    assert seen["stuck"]["error"] == INTERRUPTED
+    assert seen["stuck"]["bytes_done"] == 40 and seen["stuck"]["finished_at"] is not None
+    assert seen["moving"]["error"] is None and seen["done"]["error"] is None
+    again = client.get(f"/v1/imports/{jobs['stuck']}").json()
+    assert again == seen["stuck"]  # ended once, then read as it is
 
 
 def test_unknown_job_is_404(client: httpx.Client) -> None:

@@ -27,9 +27,9 @@ def snapshot(store: Store) -> tuple[set[Any], set[Any], set[Any], set[Any]]:
     with store.engine.connect() as conn:
         days = set(conn.execute(select(MetricsUserDay.__table__)).all())
         artists = {
-            (t.name, *r)
-            for t in (MetricsArtistDay.__table__, MetricsArtistTrackDay.__table__)
-            for r in conn.execute(select(t)).all()
+            (m.__tablename__, *r)
+            for m in (MetricsArtistDay, MetricsArtistTrackDay)
+            for r in conn.execute(select(m.__table__)).all()
         }
         periods = {
             r

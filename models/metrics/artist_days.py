@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Table, delete, insert
+from sqlalchemy import Table, delete
 from sqlalchemy.engine import Connection
 
+from models.dialect import insert_rows
 from models.metrics import STREAM_MS
 from models.metrics.schema import NO_DAY, MetricsArtistDay, MetricsArtistTrackDay
 
@@ -87,29 +88,22 @@ def summarise_artists(
     return ArtistDays(artist_rows, [names[x] for x in c.tolist()], track_rows)
 
 
-def _insert(
-    conn: Connection, table: Table, fixed: dict[str, object], columns: dict[str, I64]
-) -> int:
-    """Insert rows given as columns, a chunk of dicts at a time (millions of rows on a
-    rebuild would not fit in memory as dicts at once)."""
-    size = len(next(iter(columns.values())))
+def _insert(conn: Connection, table: Table, rollup_id: int, columns: dict[str, I64]) -> int:
+    """Insert rows given as columns, a chunk at a time (a rebuild writes millions)."""
+    names = list(columns)
+    size = len(columns[names[0]])
     for start in range(0, size, INSERT_CHUNK):
-        part = {n: v[start : start + INSERT_CHUNK].tolist() for n, v in columns.items()}
-        rows = [
-            dict(zip(part, values, strict=True)) | fixed
-            for values in zip(*part.values(), strict=True)
-        ]
-        conn.execute(insert(table), rows)
+        part = [columns[n][start : start + INSERT_CHUNK].tolist() for n in names]
+        rows = zip([rollup_id] * len(part[0]), *part, strict=True)
+        insert_rows(conn, table, ["rollup_id", *names], rows)
     return size
 
 
 def write_artist_days(conn: Connection, rollup_id: int, days: ArtistDays) -> int:
     """Insert the rows; returns how many."""
-    countries = np.array(days.country, dtype=object)
-    artist = {**days.artist_rows, "country": countries}
-    fixed: dict[str, object] = {"rollup_id": rollup_id}
-    return _insert(conn, artist_days_t, fixed, artist) + _insert(
-        conn, track_days_t, fixed, days.track_rows
+    artist = {**days.artist_rows, "country": np.array(days.country, dtype=object)}
+    return _insert(conn, artist_days_t, rollup_id, artist) + _insert(
+        conn, track_days_t, rollup_id, days.track_rows
     )
 
 

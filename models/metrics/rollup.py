@@ -26,6 +26,7 @@ The same pass writes the artist rows the artist stats read (``models.metrics.art
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -290,16 +291,31 @@ def _write(conn: Connection, rollup_id: int, days: UserDays) -> int:
     return len(rows)
 
 
+@dataclass(slots=True)
+class _Written:
+    """What a refresh wrote, for its log line: the artist rows apart (their share of the
+    time is what the artist stats cost the rollup)."""
+
+    day_rows: int = 0
+    artist_rows: int = 0
+    artist_s: float = 0.0
+
+
 def _summarise_and_write(
-    conn: Connection, rollup_id: int, ev: EventColumns, tz: ZoneInfo
+    conn: Connection, rollup_id: int, users: list[int] | None, tz: ZoneInfo, written: _Written
 ) -> UserDays:
-    """Write the listener days and the artist rows of the listeners in ``ev``; returns the
-    listener days (their contribution to the periods is the caller's)."""
+    """Write the listener days and the artist rows of ``users`` (None: everyone), whose
+    listener days are already deleted; returns the listener days (their contribution to
+    the periods is the caller's)."""
+    ev = read_events(conn, users)
     day = local_days(ev.ts_us, tz)
     days = summarise(ev, day)
-    _write(conn, rollup_id, days)
+    written.day_rows += _write(conn, rollup_id, days)
+    began = time.perf_counter()
+    delete_artist_days(conn, rollup_id, users)
     artists = summarise_artists(ev.user, ev.artist, ev.item, ev.country, ev.countries, day, ev.ms)
-    write_artist_days(conn, rollup_id, artists)
+    written.artist_rows += write_artist_days(conn, rollup_id, artists)
+    written.artist_s += time.perf_counter() - began
     return days
 
 
@@ -337,6 +353,7 @@ def refresh(
     connection, outside a transaction); returns how many listeners were re-summarised.
     With more than ``full_share`` of all listeners stale, everyone is re-summarised."""
     tz = ZoneInfo(zone)
+    began, written = time.perf_counter(), _Written()
     with conn.begin():
         rollup_id, events_mark, served_mark = _lock_rollup(conn, zone)
         top_event = int(conn.scalar(select(func.max(events_t.c.id))) or 0)
@@ -348,11 +365,9 @@ def refresh(
         if all_users:
             conn.execute(delete(days_t).where(days_t.c.rollup_id == rollup_id))
             conn.execute(delete(user_served_t).where(user_served_t.c.rollup_id == rollup_id))
-            delete_artist_days(conn, rollup_id, None)
-            days = _summarise_and_write(conn, rollup_id, read_events(conn, None), tz)
+            days = _summarise_and_write(conn, rollup_id, None, tz, written)
             served = _write_served(conn, rollup_id, tz, None)
             apply(conn, rollup_id, merge(contribution(_day_rows(days)), served), replace=True)
-            log.info("metrics rollup %s rebuilt: %d listener-day rows", zone, len(days))
             done = _user_count(conn)
         else:
             ordered = sorted(stale)
@@ -365,8 +380,7 @@ def refresh(
                             table.c.rollup_id == rollup_id, table.c.user_id.in_(chunk)
                         )
                     )
-                delete_artist_days(conn, rollup_id, chunk)
-                days = _summarise_and_write(conn, rollup_id, read_events(conn, chunk), tz)
+                days = _summarise_and_write(conn, rollup_id, chunk, tz, written)
                 after = merge(
                     contribution(_day_rows(days)), _write_served(conn, rollup_id, tz, chunk)
                 )
@@ -377,6 +391,11 @@ def refresh(
             .where(rollups_t.c.id == rollup_id)
             .values(event_watermark=top_event, served_watermark=top_served, refreshed_at=utcnow())
         )
+    log.info(
+        "metrics rollup %s %s: %d listeners, %d listener-day rows, %d artist rows, in %.1f s "
+        "(artist rows %.1f s)", zone, "rebuilt" if all_users else "refreshed", done,
+        written.day_rows, written.artist_rows, time.perf_counter() - began, written.artist_s,
+    )  # fmt: skip
     return done
 
 

@@ -85,14 +85,7 @@ def summarise_artists(
     (u, a, i, d), sums = _grouped((user, artist, item, day), measures)  # an item has one artist
     track_rows = {"user_id": u, "artist_id": a, "item_id": i, "day": d, **sums,
                   "prev_day": _previous_day(d, u, i)}  # fmt: skip
-    # In primary-key order: a rebuild appends to the tables' b-trees instead of splitting
-    # pages all over them.
-    pk = np.lexsort((artist_rows["user_id"], artist_rows["day"], c, artist_rows["artist_id"]))
-    tk = np.lexsort((track_rows["user_id"], track_rows["day"], i, track_rows["artist_id"]))
-    return ArtistDays(
-        {n: v[pk] for n, v in artist_rows.items()}, [names[x] for x in c[pk].tolist()],
-        {n: v[tk] for n, v in track_rows.items()},
-    )  # fmt: skip
+    return ArtistDays(artist_rows, [names[x] for x in c.tolist()], track_rows)
 
 
 def _insert(conn: Connection, table: Table, rollup_id: int, columns: dict[str, I64]) -> int:

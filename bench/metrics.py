@@ -6,6 +6,7 @@ Run it on a *copy* of the shared 5M-event store, upgraded to this branch's schem
     cp /work/benchdata/synth5m.db .bench/synth5m.db && \\
       ENCORE_DATABASE_URL=sqlite:///.bench/synth5m.db .venv/bin/encore db upgrade
     .venv/bin/python bench/metrics.py --db .bench/synth5m.db [--serve 20000]
+    .venv/bin/python bench/metrics.py --url postgresql://postgres@127.0.0.1:5432/mine_bench
 
 It first brings the rollup of each zone up to date (timed apart: the one-off build, or a
 refresh that finds nothing to do), optionally records ``--serve`` synthetic served lists
@@ -13,32 +14,47 @@ refresh that finds nothing to do), optionally records ``--serve`` synthetic serv
 endpoint ``--repeat`` times and prints the best and the median. The reference in the same
 run is one full scan of the events (``SELECT sum(ms_played) FROM listening_events``): the
 least any metric read straight from the events would cost.
+
+Artist stats are timed for the most played artist, the 10th and a small one (the 2,000th),
+through the app (the rollup, refreshed first) and straight from the events (the read a
+zone without a rollup gets, and what every zone got before the artist rollup), and the two
+answers are checked equal. Last, ``--fresh`` listeners each get one new play and the
+refresh that re-summarises them is timed; the rollup's log lines say what share of each
+build and refresh the artist rows took.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
+import logging
 import os
 import statistics
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select, text
+from sqlalchemy import Table, func, insert, select, text
 
+from models.api_keys import Scope, create_key
 from models.listening import ListeningEvent
+from models.metrics.artists import artist_name, artist_stats
+from models.metrics.localtime import utc_bounds
 from models.metrics.rollup import refresh
 from models.served import ServedList, ServedRecommendation, record_served
 from service.app import create_app
 from service.settings import Settings
 from service.store import Store
 
+events: Table = ListeningEvent.__table__  # type: ignore[assignment]
 ENDPOINTS = ["north-star", "active-users", "retention", "engagement", "discovery"]
 
 
@@ -76,16 +92,81 @@ def _serve(store: Store, n: int, seed: int = 3) -> None:
         session.commit()
 
 
+def _ranked_artists(store: Store) -> list[tuple[int, int]]:
+    """(artist id, plays) of every artist, most played first."""
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT i.artist_id, count(*) FROM listening_events e JOIN items i"
+                 " ON i.id = e.item_id WHERE NOT e.private GROUP BY i.artist_id"
+                 " ORDER BY count(*) DESC, i.artist_id")
+        ).all()  # fmt: skip
+    return [(int(a), int(n)) for a, n in rows]
+
+
+def _artist_stats(
+    store: Store, client: TestClient, artists: list[tuple[str, int, int]], args: argparse.Namespace,
+    zone: str, ref_best: float,
+) -> None:  # fmt: skip
+    """Each artist through the app (the rollup) and straight from the events; equal."""
+    first, end = date.fromisoformat(args.first), date.fromisoformat(args.to)
+    params = {"from": args.first, "to": args.to, "tz": zone}
+    for label, artist, plays in artists:
+        url = f"/v1/artists/{artist}/stats"
+        best, median = _timed(lambda url=url: client.get(url, params=params), args.repeat)
+        rolled = client.get(url, params=params).json()["data"]
+
+        def direct(artist: int = artist) -> dict[str, object]:
+            start, stop = utc_bounds(first, end, ZoneInfo(zone))
+            with store.engine.connect() as conn:
+                name = artist_name(conn, artist) or ""
+                return dataclasses.asdict(artist_stats(conn, artist, name, start, stop))
+
+        d_best, d_median = _timed(direct, args.direct_repeat)
+        assert json.loads(json.dumps(direct(), default=str)) == rolled, (zone, artist)
+        print(
+            f"{zone:16} artist stats {label:9} ({plays:,} plays, {rolled['listeners']:,} "
+            f"listeners): rollup best {best:.3f} s median {median:.3f} s "
+            f"({best / ref_best:.2f}x the scan); from the events best {d_best:.3f} s "
+            f"median {d_median:.3f} s ({d_best / ref_best:.2f}x); same answer"
+        )
+
+
+def _fresh_plays(store: Store, listeners: int, seed: int = 5) -> None:
+    """One more play for each of ``listeners`` listeners: a copy of one of their plays a
+    second later (every column but id, ts and the client's event id as stored)."""
+    with store.engine.begin() as conn:
+        users = conn.scalars(select(events.c.user_id).distinct().order_by(events.c.user_id))
+        rng = np.random.default_rng(seed)
+        chosen = rng.choice(np.array(list(users)), size=listeners, replace=False).tolist()
+        picks = select(func.max(events.c.id)).where(events.c.user_id.in_(chosen))
+        rows = conn.execute(
+            select(events).where(events.c.id.in_(picks.group_by(events.c.user_id)))
+        ).mappings().all()  # fmt: skip
+        copies = [
+            {**{k: v for k, v in r.items() if k != "id"}, "client_event_id": None,
+             "ts": r["ts"] + timedelta(seconds=1)}
+            for r in rows
+        ]  # fmt: skip
+        conn.execute(insert(events), copies)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", type=Path, required=True)
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--db", type=Path, help="a SQLite file")
+    where.add_argument("--url", help="a database URL")
     parser.add_argument("--from", dest="first", default="2025-01-01")
     parser.add_argument("--to", default="2026-01-01")
     parser.add_argument("--zones", default="UTC,Europe/Amsterdam")
     parser.add_argument("--serve", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--direct-repeat", type=int, default=2)
+    parser.add_argument("--fresh", type=int, default=1_000)
     args = parser.parse_args()
-    settings = Settings(database_url=f"sqlite:///{args.db}", _env_file=None)
+    logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
+    logging.getLogger("models.metrics.rollup").setLevel(logging.INFO)
+    url = args.url or f"sqlite:///{args.db}"
+    settings = Settings(database_url=url, _env_file=None)
     store = Store.open(settings)
     if args.serve:
         _serve(store, args.serve)
@@ -110,7 +191,9 @@ def main() -> None:
     ref_best, ref_median = _timed(scan, args.repeat)
     print(f"reference full scan: best {ref_best:.3f} s, median {ref_median:.3f} s")
     app = create_app(settings, store)
-    with TestClient(app) as client:
+    with store.sessions() as session:
+        _row, key = create_key(session, scopes=[Scope.read], name="bench")
+    with TestClient(app, headers={"Authorization": f"Bearer {key}"}) as client:
         for zone in args.zones.split(","):
             for granularity in ["day", "week", "month"]:
                 for path in ENDPOINTS:
@@ -140,18 +223,22 @@ def main() -> None:
                 print(
                     f"{zone:16} month {path:13} by platform best {best:.3f} s median {median:.3f} s"
                 )
-        with store.engine.connect() as conn:
-            top = conn.execute(
-                text("SELECT i.artist_id FROM listening_events e JOIN items i ON i.id = e.item_id"
-                     " WHERE e.user_id < 500 GROUP BY i.artist_id ORDER BY count(*) DESC LIMIT 1")
-            ).scalar()  # fmt: skip
-        best, median = _timed(
-            lambda: client.get(
-                f"/v1/artists/{top}/stats", params={"from": args.first, "to": args.to}
-            ),
-            args.repeat,
-        )
-        print(f"artist stats (a top artist, {top}): best {best:.3f} s median {median:.3f} s")
+        ranked = _ranked_artists(store)
+        small = min(1999, len(ranked) - 1)
+        picks = [("top 1", *ranked[0]), ("top 10", *ranked[9]), (f"#{small + 1:,}", *ranked[small])]
+        for zone in args.zones.split(","):
+            _artist_stats(store, client, picks, args, zone, ref_best)
+        if args.fresh:
+            _fresh_plays(store, args.fresh)
+            zone = args.zones.split(",")[0]
+            with store.engine.connect() as conn:
+                t = time.perf_counter()
+                users = refresh(conn, zone)
+                took = time.perf_counter() - t
+            print(
+                f"rollup {zone}: {users:,} listeners with a new play re-summarised in {took:.1f} s"
+            )
+            _artist_stats(store, client, picks[:1], args, zone, ref_best)
     store.close()
     print(f"finished {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
 

@@ -98,3 +98,20 @@ def epoch_us(dialect: str, column: SQLColumnExpression[Any]) -> ColumnElement[in
         seconds = cast(func.strftime("%s", func.substr(column, 1, 19)), Integer)
         return seconds * 1_000_000 + cast(func.substr(column, 21, 6), Integer)
     return cast(func.round(extract("epoch", column) * 1_000_000), BigInteger)
+
+
+def insert_rows(conn: Connection, table: Table, names: Sequence[str], rows: Iterable[Any]) -> None:
+    """Insert plain tuples of ``names``' values, many at a time: a driver ``executemany``
+    on SQLite, ``COPY`` on PostgreSQL (both several times faster than building a dict
+    per row for SQLAlchemy)."""
+    columns = ", ".join(names)
+    if conn.dialect.name == "sqlite":
+        marks = ", ".join("?" * len(names))
+        sql = f"INSERT INTO {table.name} ({columns}) VALUES ({marks})"
+        conn.exec_driver_sql(sql, list(rows))
+        return
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)

@@ -1,5 +1,10 @@
 """The metrics a request asks for: its range checked, the rollup of its zone refreshed,
-then the aggregation read. Shared by the API, the CLI report and the dashboard."""
+then the aggregation read. Shared by the API, the CLI report and the dashboard.
+
+Artist stats read the zone's rollup too, refreshed first, when the zone has one; a zone
+without one is answered straight from the events rather than built inside an artist
+request (a first build takes minutes on millions of events; the metrics endpoints and
+``encore metrics refresh`` build it)."""
 
 from __future__ import annotations
 
@@ -11,7 +16,8 @@ from sqlalchemy.engine import Engine
 
 from models.metrics import query
 from models.metrics.activity import feedback_counts
-from models.metrics.localtime import Granularity, utc_bounds
+from models.metrics.artists import ArtistStats, artist_name, artist_stats, rolled_up_artist_stats
+from models.metrics.localtime import Granularity, day_number, utc_bounds
 from models.metrics.query import Dimension, Span
 from models.metrics.rollup import refresh, rollup_id
 from service.errors import ApiError
@@ -109,3 +115,21 @@ class Metrics:
         span = self.span()
         with self.engine.connect() as conn:
             return query.discovery(conn, span)
+
+    def artist(self, artist_id: int) -> ArtistStats | None:
+        """The artist's stats for the range, or None when there is no such artist."""
+        r = self.request
+        with self.engine.connect() as conn:
+            name = artist_name(conn, artist_id)
+            found = rollup_id(conn, r.zone)
+        if name is None:
+            return None
+        if found is not None:
+            with self.engine.connect() as conn:
+                refresh(conn, r.zone)
+        with self.engine.connect() as conn:
+            if found is None:
+                start, end = utc_bounds(r.first, r.end, r.tz)
+                return artist_stats(conn, artist_id, name, start, end)
+            first, last = day_number(r.first), day_number(r.end)
+            return rolled_up_artist_stats(conn, found, artist_id, name, first, last)

@@ -19,11 +19,14 @@ Definitions:
   more than 0 ms) at most 30 days before it;
 - a play is **from a recommendation** when its ``rec_id`` names a list served to that
   listener (or to an anonymous request).
+
+The same pass writes the artist rows the artist stats read (``models.metrics.artist_days``).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -39,6 +42,7 @@ from models.dialect import epoch_us, insert_ignore
 from models.listening import ListeningEvent
 from models.metrics import STREAM_MS
 from models.metrics.activity import served_by_user_day
+from models.metrics.artist_days import delete_artist_days, summarise_artists, write_artist_days
 from models.metrics.localtime import local_days, months_of
 from models.metrics.periods import (
     Contribution,
@@ -87,6 +91,7 @@ class EventColumns:
     skipped: I64  # 1, 0, or -1 when unknown
     kind: I64  # index into KINDS
     artist: I64
+    item: I64
     platform: I64  # index into platforms
     country: I64  # index into countries
     from_rec: I64  # 1 when the rec_id names a served list
@@ -106,6 +111,7 @@ def read_events(conn: Connection, user_ids: Sequence[int] | None) -> EventColumn
             case(*((Item.kind == k, n) for n, k in enumerate(KINDS)), else_=0),
             Item.artist_id,
             case((served.c.id.is_not(None), 1), else_=0),
+            events_t.c.item_id,
             func.coalesce(events_t.c.platform, ""),
             func.coalesce(events_t.c.country, ""),
         )
@@ -129,13 +135,13 @@ def read_events(conn: Connection, user_ids: Sequence[int] | None) -> EventColumn
     country_codes: list[int] = []
     result = conn.execute(stmt.execution_options(yield_per=STREAM_CHUNK))
     for part in result.partitions():
-        ints.append(np.array([row[:7] for row in part], dtype=np.int64))
-        plat_codes.extend(platforms.setdefault(row[7], len(platforms)) for row in part)
-        country_codes.extend(countries.setdefault(row[8], len(countries)) for row in part)
-    m = np.concatenate(ints) if ints else np.zeros((0, 7), dtype=np.int64)
+        ints.append(np.array([row[:8] for row in part], dtype=np.int64))
+        plat_codes.extend(platforms.setdefault(row[8], len(platforms)) for row in part)
+        country_codes.extend(countries.setdefault(row[9], len(countries)) for row in part)
+    m = np.concatenate(ints) if ints else np.zeros((0, 8), dtype=np.int64)
     return EventColumns(
         user=m[:, 0], ts_us=m[:, 1], ms=m[:, 2], skipped=m[:, 3], kind=m[:, 4], artist=m[:, 5],
-        from_rec=m[:, 6], platform=np.array(plat_codes, dtype=np.int64),
+        from_rec=m[:, 6], item=m[:, 7], platform=np.array(plat_codes, dtype=np.int64),
         country=np.array(country_codes, dtype=np.int64), platforms=list(platforms),
         countries=list(countries),
     )  # fmt: skip
@@ -158,8 +164,9 @@ def _segment_starts(new: npt.NDArray[np.bool_]) -> npt.NDArray[np.intp]:
     return np.flatnonzero(new)
 
 
-def summarise(ev: EventColumns, zone: ZoneInfo) -> UserDays:
-    """The rollup rows of the listeners in ``ev`` (whose whole history it must hold)."""
+def summarise(ev: EventColumns, day: I64) -> UserDays:
+    """The rollup rows of the listeners in ``ev`` (whose whole history it must hold);
+    ``day``: the local day of each play."""
     n = ev.user.size
     if n == 0:
         return UserDays({c: np.zeros(0, dtype=np.int64) for c in DAY_COLUMNS[:3]}, [], [], [])
@@ -197,7 +204,6 @@ def summarise(ev: EventColumns, zone: ZoneInfo) -> UserDays:
     first_heard = np.empty(n, dtype=np.int64)
     first_heard[order] = first_ts
     is_new = (ev.ms > 0) & (ev.ts_us - first_heard <= NEW_ARTIST_US)
-    day = local_days(ev.ts_us, zone)
     per_play = {
         "plays": np.ones(n, dtype=np.int64),
         "ms_played": ev.ms,
@@ -285,6 +291,34 @@ def _write(conn: Connection, rollup_id: int, days: UserDays) -> int:
     return len(rows)
 
 
+@dataclass(slots=True)
+class _Written:
+    """What a refresh wrote, for its log line: the artist rows apart (their share of the
+    time is what the artist stats cost the rollup)."""
+
+    day_rows: int = 0
+    artist_rows: int = 0
+    artist_s: float = 0.0
+
+
+def _summarise_and_write(
+    conn: Connection, rollup_id: int, users: list[int] | None, tz: ZoneInfo, written: _Written
+) -> UserDays:
+    """Write the listener days and the artist rows of ``users`` (None: everyone), whose
+    listener days are already deleted; returns the listener days (their contribution to
+    the periods is the caller's)."""
+    ev = read_events(conn, users)
+    day = local_days(ev.ts_us, tz)
+    days = summarise(ev, day)
+    written.day_rows += _write(conn, rollup_id, days)
+    began = time.perf_counter()
+    delete_artist_days(conn, rollup_id, users)
+    artists = summarise_artists(ev.user, ev.artist, ev.item, ev.country, ev.countries, day, ev.ms)
+    written.artist_rows += write_artist_days(conn, rollup_id, artists)
+    written.artist_s += time.perf_counter() - began
+    return days
+
+
 def _lock_rollup(conn: Connection, zone: str) -> tuple[int, int, int]:
     """The rollup of ``zone`` (created if missing), locked for this transaction on
     PostgreSQL so two servers never refresh it at once: (id, event and served marks)."""
@@ -319,6 +353,7 @@ def refresh(
     connection, outside a transaction); returns how many listeners were re-summarised.
     With more than ``full_share`` of all listeners stale, everyone is re-summarised."""
     tz = ZoneInfo(zone)
+    began, written = time.perf_counter(), _Written()
     with conn.begin():
         rollup_id, events_mark, served_mark = _lock_rollup(conn, zone)
         top_event = int(conn.scalar(select(func.max(events_t.c.id))) or 0)
@@ -330,11 +365,9 @@ def refresh(
         if all_users:
             conn.execute(delete(days_t).where(days_t.c.rollup_id == rollup_id))
             conn.execute(delete(user_served_t).where(user_served_t.c.rollup_id == rollup_id))
-            days = summarise(read_events(conn, None), tz)
-            written = _write(conn, rollup_id, days)
+            days = _summarise_and_write(conn, rollup_id, None, tz, written)
             served = _write_served(conn, rollup_id, tz, None)
             apply(conn, rollup_id, merge(contribution(_day_rows(days)), served), replace=True)
-            log.info("metrics rollup %s rebuilt: %d rows", zone, written)
             done = _user_count(conn)
         else:
             ordered = sorted(stale)
@@ -347,8 +380,7 @@ def refresh(
                             table.c.rollup_id == rollup_id, table.c.user_id.in_(chunk)
                         )
                     )
-                days = summarise(read_events(conn, chunk), tz)
-                _write(conn, rollup_id, days)
+                days = _summarise_and_write(conn, rollup_id, chunk, tz, written)
                 after = merge(
                     contribution(_day_rows(days)), _write_served(conn, rollup_id, tz, chunk)
                 )
@@ -359,6 +391,11 @@ def refresh(
             .where(rollups_t.c.id == rollup_id)
             .values(event_watermark=top_event, served_watermark=top_served, refreshed_at=utcnow())
         )
+    log.info(
+        "metrics rollup %s %s: %d listeners, %d listener-day rows, %d artist rows, in %.1f s "
+        "(artist rows %.1f s)", zone, "rebuilt" if all_users else "refreshed", done,
+        written.day_rows, written.artist_rows, time.perf_counter() - began, written.artist_s,
+    )  # fmt: skip
     return done
 
 

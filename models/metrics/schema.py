@@ -12,6 +12,18 @@ for a year:
   trailing 7- and 30-day distinct listeners (WAU, MAU);
 - ``metrics_cohorts``: listeners by week of first listen and week active.
 
+Two more tables serve the artist stats, kept per listener so a refresh rewrites a stale
+listener's rows and erasing a listener erases theirs:
+
+- ``metrics_artist_days``: a listener's plays of one artist on one local day in one
+  country, clustered by (artist, country, day);
+- ``metrics_artist_track_days``: the same by track, clustered by (artist, track, day).
+
+Distinct listeners over any range of days are exact without a distinct count: each row
+carries the listener's previous day with the artist (with the artist in that country;
+with the track), so a listener counts once, on the row whose previous day is before the
+range (``NO_DAY`` when there is none).
+
 Every count in the last two is a sum over listeners, so re-summarising some listeners
 subtracts what they contributed and adds what they contribute now.
 """
@@ -144,3 +156,59 @@ class MetricsCohort(Base):
     cohort: Mapped[int] = mapped_column(Integer, primary_key=True)
     week: Mapped[int] = mapped_column(Integer, primary_key=True)
     users: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+NO_DAY = -1_000_000
+"""The previous day of a listener's first row: before any date a request can name."""
+
+
+class MetricsArtistDay(Base):
+    """A listener's non-private plays of one artist on one local day in one country ('' when
+    unknown). ``prev_day``: the listener's previous row with the artist (by day, then
+    country), ``prev_country_day``: their previous day with the artist in this country."""
+
+    __tablename__ = "metrics_artist_days"
+    __table_args__ = (
+        Index("ix_metrics_artist_days_rollup_user", "rollup_id", "user_id"),
+        {"sqlite_with_rowid": False},
+    )
+
+    rollup_id: Mapped[int] = mapped_column(
+        ForeignKey("metrics_rollups.id", ondelete="CASCADE"), primary_key=True
+    )
+    artist_id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    plays: Mapped[int] = mapped_column(Integer)
+    streams: Mapped[int] = mapped_column(Integer)
+    ms_played: Mapped[int] = mapped_column(BigInteger)
+    prev_day: Mapped[int] = mapped_column(Integer)
+    prev_country_day: Mapped[int] = mapped_column(Integer)
+
+
+class MetricsArtistTrackDay(Base):
+    """A listener's non-private plays of one track on one local day; ``prev_day``: their
+    previous day with the track."""
+
+    __tablename__ = "metrics_artist_track_days"
+    __table_args__ = (
+        Index("ix_metrics_artist_track_days_rollup_user", "rollup_id", "user_id"),
+        {"sqlite_with_rowid": False},
+    )
+
+    rollup_id: Mapped[int] = mapped_column(
+        ForeignKey("metrics_rollups.id", ondelete="CASCADE"), primary_key=True
+    )
+    artist_id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    item_id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    plays: Mapped[int] = mapped_column(Integer)
+    streams: Mapped[int] = mapped_column(Integer)
+    ms_played: Mapped[int] = mapped_column(BigInteger)
+    prev_day: Mapped[int] = mapped_column(Integer)

@@ -7,8 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
 
-from models.metrics.artists import artist_name, artist_stats
-from models.metrics.localtime import Granularity, utc_bounds
+from models.metrics.localtime import Granularity
 from models.metrics.query import Dimension
 from service.deps import SettingsDep, StoreDep
 from service.errors import ApiError, NotFound
@@ -114,10 +113,7 @@ def read_artist_stats(
     """An artist's audience in the range: listeners, plays, streams, minutes, top tracks
     and where the listeners are."""
     r = MetricsRequest.make(settings, first=from_, end=to, tz=tz)
-    start, end = utc_bounds(r.first, r.end, r.tz)
-    with store.engine.connect() as conn:
-        name = artist_name(conn, artist_id)
-        if name is None:
-            raise NotFound(["path", "artist_id"], f"no artist with id {artist_id}")
-        stats = artist_stats(conn, artist_id, name, start, end)
+    stats = Metrics(store.engine, r).artist(artist_id)
+    if stats is None:
+        raise NotFound(["path", "artist_id"], f"no artist with id {artist_id}")
     return {"timezone": r.zone, "from": r.first, "to": r.end, "data": stats}

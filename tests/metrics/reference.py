@@ -230,3 +230,35 @@ def discovery(
              len(lists), int(lists["clicked"].sum()) if len(lists) else 0)
         )  # fmt: skip
     return out
+
+
+def artist_stats(ev: pd.DataFrame, artist: int, first: date, end: date) -> dict[str, Any]:
+    """An artist's listeners, plays, streams, minutes, top ten tracks (item, streams,
+    minutes, listeners) and countries (code or None, listeners, minutes) in the range."""
+    mine = in_range(ev, first, end)
+    mine = mine[mine["artist_id"] == artist].assign(stream=lambda d: d["ms_played"] >= 30_000)
+    tracks = (
+        mine.groupby("item_id")
+        .agg(streams=("stream", "sum"), ms=("ms_played", "sum"), listeners=("user_id", "nunique"))
+        .reset_index()
+        .sort_values(["streams", "ms", "item_id"], ascending=[False, False, True])
+    )
+    countries = (
+        mine.groupby("country")
+        .agg(listeners=("user_id", "nunique"), ms=("ms_played", "sum"))
+        .reset_index()
+        .sort_values(["listeners", "ms", "country"], ascending=[False, False, True])
+    )
+    return {
+        "listeners": mine["user_id"].nunique(),
+        "plays": len(mine),
+        "streams": int(mine["stream"].sum()),
+        "minutes": mine["ms_played"].sum() / 60_000,
+        "top_tracks": [
+            (int(r.item_id), int(r.streams), r.ms / 60_000, int(r.listeners))
+            for r in tracks.head(10).itertuples()
+        ],
+        "countries": [
+            (r.country or None, int(r.listeners), r.ms / 60_000) for r in countries.itertuples()
+        ],
+    }

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from models.ingest import ingest_events
 from models.listening import ListeningEvent
+from models.metrics.rollup import refresh
 from models.records import EventRecord, ItemRef
 from models.served import ServedList, record_served
 from models.users import User
@@ -90,13 +91,18 @@ def test_days_follow_the_reporting_zone_across_dst(dst: Store, client: httpx.Cli
     ]  # fmt: skip
 
 
-def test_artist_stats(dst: Store, client: httpx.Client) -> None:
+@pytest.mark.parametrize("rolled_up", [False, True], ids=["events", "rollup"])
+def test_artist_stats(dst: Store, client: httpx.Client, rolled_up: bool) -> None:
+    if rolled_up:
+        with dst.engine.connect() as conn:
+            refresh(conn, "UTC")
     artists = client.get("/v1/artists", params={"q": "agnes"}).json()["data"]
     artist_id = artists[0]["id"]
     r = client.get(
         f"/v1/artists/{artist_id}/stats", params={"from": "2025-01-01", "to": "2026-01-01"}
     )
     assert r.status_code == 200, r.text
+    assert r.json()["timezone"] == "UTC"
     stats = r.json()["data"]
     assert (stats["listeners"], stats["plays"], stats["streams"]) == (2, 5, 5)  # private left out
     assert stats["minutes"] == 11
@@ -105,6 +111,7 @@ def test_artist_stats(dst: Store, client: httpx.Client) -> None:
         ("One", 2),
         ("Three", 1),
     ]
+    assert [(c["country"], c["listeners"]) for c in stats["countries"]] == [(None, 2)]
     assert client.get("/v1/artists/999999/stats").status_code == 404
 
 

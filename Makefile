@@ -65,7 +65,10 @@ PYTEST_WORKERS ?= 2
 pytest: install browser
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal
 
-test: lint pytest
+# Lint and the suite run side by side (the suite waits on servers, browsers and databases
+# much of the time); each one's output is printed whole when it ends. Both must pass.
+test: install browser
+	$(MAKE) --no-print-directory -j2 --output-sync=target lint pytest
 
 bench: install
 	$(BIN)/python bench/ingest.py

@@ -69,10 +69,21 @@ def ranked(
         )
         candidates = np.flatnonzero(at_least)
     keys = groups.keys
-    best = sorted(
-        (int(i) for i in candidates),
-        key=lambda i: (-primary[i], -secondary[i], name(int(keys[i])).casefold(), keys[i]),
-    )
+    candidates = candidates[
+        np.lexsort((keys[candidates], -secondary[candidates], -primary[candidates]))
+    ]
+    first, second = primary[candidates], secondary[candidates]
+    ties = _starts((first[1:] != first[:-1]) | (second[1:] != second[:-1]))
+    if ties.size == candidates.size:  # no two alike: names never decide
+        return [int(i) for i in candidates[:k].tolist()]
+    best: list[int] = []
+    for lo, hi in zip(ties.tolist(), [*ties[1:].tolist(), candidates.size], strict=True):
+        if lo >= k:
+            break
+        even = candidates[lo:hi].tolist()
+        if len(even) > 1:  # equal listening: by name, then key
+            even.sort(key=lambda i: (name(int(keys[i])).casefold(), keys[i]))
+        best.extend(even)
     return best[:k]
 
 
@@ -96,7 +107,7 @@ def group_pairs(segments: I64, keys: I64, ms: I64, streams: I64 | None = None) -
         return Pairs(empty, empty, empty, empty)
     order = np.lexsort((keys, segments))
     seg, key = segments[order], keys[order]
-    starts = np.flatnonzero(np.r_[True, (seg[1:] != seg[:-1]) | (key[1:] != key[:-1])])
+    starts = _starts((seg[1:] != seg[:-1]) | (key[1:] != key[:-1]))
     return Pairs(
         seg[starts],
         key[starts],
@@ -113,11 +124,11 @@ def leaders(pairs: Pairs, name: Callable[[int], str] | None = None) -> I64:
         return pairs.key
     order = np.lexsort((pairs.key, -pairs.streams, -pairs.ms, pairs.segment))
     seg = pairs.segment[order]
-    firsts = np.flatnonzero(np.r_[True, seg[1:] != seg[:-1]])
+    firsts = _starts(seg[1:] != seg[:-1])
     best = order[firsts]
     if name is None or best.size == order.size:
         return best
-    ends = np.r_[firsts[1:], order.size]
+    ends = np.append(firsts[1:], order.size)
     runner = order[np.minimum(firsts + 1, order.size - 1)]
     tied = (
         (ends - firsts > 1)
@@ -134,3 +145,9 @@ def leaders(pairs: Pairs, name: Callable[[int], str] | None = None) -> I64:
             even.tolist(), key=lambda i: (name(int(pairs.key[i])).casefold(), pairs.key[i])
         )
     return best
+
+
+def _starts(changes: npt.NDArray[np.bool_]) -> I64:
+    """Where runs begin in a sorted array, given where each element differs from the one
+    before it (``changes``, one shorter than the array)."""
+    return np.concatenate(([0], np.flatnonzero(changes) + 1))

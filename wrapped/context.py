@@ -102,6 +102,23 @@ class Context:
         return group(self.plays.album[on_album], self.plays.ms_played[on_album])
 
     @cached_property
+    def first_days(self) -> I64:
+        """The local day each artist of :attr:`by_artist` was first heard in the window
+        (aligned with its keys)."""
+        artists, days = self.plays.artist[self.music], self.local.day[self.music]
+        order = np.lexsort((days, artists))
+        artists = artists[order]
+        firsts = np.concatenate(([0], np.flatnonzero(artists[1:] != artists[:-1]) + 1))
+        first: I64 = days[order][firsts] if artists.size else artists
+        return first
+
+    def first_day(self, artist: int) -> int:
+        """The local day ``artist`` (one of :attr:`by_artist`) was first heard."""
+        at = self.by_artist.find(artist)
+        assert at is not None
+        return int(self.first_days[at])
+
+    @cached_property
     def by_genre(self) -> dict[str, tuple[int, int]]:
         """(ms, streams) per genre: each artist's music time counts fully for each of its
         tags, as a listen to a "rock" and "indie" artist is a listen to both."""

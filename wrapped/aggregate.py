@@ -60,18 +60,15 @@ def ranked(
     """Positions in ``groups`` of the top ``k`` keys: by listening time then streams (or
     streams then time), then by case-folded name, then by key, so ties always break alike."""
     primary, secondary = (groups.streams, groups.ms) if by_streams else (groups.ms, groups.streams)
-    order = np.lexsort((-secondary, -primary))
-    candidates = order
-    if order.size > k:
-        kth = order[k - 1]
+    # stable: keys ascending among equals, so names only decide within runs of equals
+    candidates = np.lexsort((-secondary, -primary))
+    if candidates.size > k:
+        kth = candidates[k - 1]
         at_least = (primary > primary[kth]) | (
             (primary == primary[kth]) & (secondary >= secondary[kth])
         )
-        candidates = np.flatnonzero(at_least)
+        candidates = candidates[: int(np.count_nonzero(at_least))]
     keys = groups.keys
-    candidates = candidates[
-        np.lexsort((keys[candidates], -secondary[candidates], -primary[candidates]))
-    ]
     first, second = primary[candidates], secondary[candidates]
     ties = _starts((first[1:] != first[:-1]) | (second[1:] != second[:-1]))
     if ties.size == candidates.size:  # no two alike: names never decide

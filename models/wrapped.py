@@ -197,7 +197,9 @@ def read_plays(session: Session, *, spans: Sequence[Span], user_id: int | None =
     return Plays.from_matrix(int_matrix(session, stmt, len(_COLUMNS)))
 
 
-def int_matrix(session: Session, stmt: Select[Any], width: int) -> npt.NDArray[np.int64]:
+def int_matrix(
+    session: Session, stmt: Select[*tuple[Any, ...]], width: int
+) -> npt.NDArray[np.int64]:
     """The rows of ``stmt`` (``width`` integer columns, no nulls) as one int64 matrix,
     streamed (a server-side cursor on PostgreSQL). Rows are flattened as plain iterables:
     handing row objects to ``np.array`` costs more than the query, as numpy probes each
@@ -261,6 +263,28 @@ def population_ms(
         )
     stmt = _users(_within(stmt, [(start, end)]), None, comparisons=True)
     return np.array(session.scalars(stmt).all(), dtype=np.int64)
+
+
+NOT_MUSIC = -1
+"""The artist :func:`comparable_plays` files plays of podcasts and videos under."""
+
+
+def comparable_plays(
+    session: Session, *, start: datetime | None, end: datetime | None
+) -> tuple[I64, I64, I64]:
+    """Every play in ``[start, end)`` of every user who has opted out of neither Wrapped
+    nor comparisons, as (artist, user, ms) columns in no particular order: music by its
+    artist, podcasts and videos under :data:`NOT_MUSIC`. The plays are read without a
+    join or a GROUP BY (per-play lookups of the item and a sort of every play cost the
+    most) and the few items are matched to their artists here."""
+    e = ListeningEvent
+    stmt = select(e.item_id, e.user_id, e.ms_played).where(e.private.is_(False))
+    stmt = _users(_within(stmt, [(start, end)]), None, comparisons=True)
+    plays = int_matrix(session, stmt, 3)
+    artist = case((Item.kind == ItemKind.track, Item.artist_id), else_=NOT_MUSIC)
+    items = int_matrix(session, select(Item.id, artist).order_by(Item.id), 2)
+    at = np.searchsorted(items[:, 0], plays[:, 0])
+    return items[:, 1][at], plays[:, 1].copy(), plays[:, 2].copy()
 
 
 def _chunks(ids: Iterable[int]) -> Iterable[Sequence[int]]:

@@ -42,7 +42,8 @@ class Rules:
 @dataclass(frozen=True, slots=True)
 class Population:
     """Listening time of everyone the listener is compared with over the same UTC window:
-    all listeners, and the listeners of ``artist_id`` (the listener's top artist)."""
+    all listeners, and the listeners of ``artist_id`` (the listener's top artist); one
+    entry per listener, ascending, so a rank is a binary search."""
 
     ms_by_user: I64
     artist_id: int | None

@@ -28,19 +28,19 @@ PopulationFor = Callable[[Window, int | None], Population]
 
 def from_store(session: Session) -> PopulationFor:
     def population(window: Window, artist: int | None) -> Population:
-        everyone = population_ms(session, start=window.start, end=window.end)
+        everyone = np.sort(population_ms(session, start=window.start, end=window.end))
         if artist is None:
             return Population(everyone, None, np.zeros(0, dtype=np.int64))
         fans = population_ms(session, start=window.start, end=window.end, artist_id=artist)
-        return Population(everyone, artist, fans)
+        return Population(everyone, artist, np.sort(fans))
 
     return population
 
 
 @dataclass(frozen=True, slots=True)
 class Pool:
-    """Everyone's listening over one UTC window: each listener's with any (by user id),
-    and each artist's listeners' time on their music (sorted by artist, then user id)."""
+    """Everyone's listening over one UTC window: each listener's with any (ascending),
+    and each artist's listeners' time on their music (by artist, then ascending)."""
 
     everyone: I64
     artists: I64
@@ -51,9 +51,11 @@ class Pool:
         """From plays as (artist, user, ms) columns, podcasts and videos under
         :data:`~models.wrapped.NOT_MUSIC`."""
         pairs = group_pairs(artists, users, ms)
-        everyone = group(pairs.key, pairs.ms).ms
+        everyone = np.sort(group(pairs.key, pairs.ms).ms)
         music = (pairs.segment != NOT_MUSIC) & (pairs.ms > 0)
-        return cls(everyone[everyone > 0], pairs.segment[music], pairs.ms[music])
+        artists, fans = pairs.segment[music], pairs.ms[music]
+        order = np.lexsort((fans, artists))
+        return cls(everyone[everyone > 0], artists[order], fans[order])
 
     def population(self, artist: int | None) -> Population:
         if artist is None:

@@ -53,8 +53,8 @@ def test_cached_population_sums_each_window_and_artist(store: Store, add: Add) -
     cache = Cached(600)
     with store.sessions() as session:
         of = cache.for_session(session)
-        # by user id (ana, ben, cy): private plays, 2023 and dee count nowhere
-        assert of(YEAR, None).ms_by_user.tolist() == [6 * MIN, 37 * MIN, 4 * MIN]
+        # cy, ana, ben (ascending): private plays, 2023 and dee count nowhere
+        assert of(YEAR, None).ms_by_user.tolist() == [4 * MIN, 6 * MIN, 37 * MIN]
         ay, bee = _artist(store, "Ay"), _artist(store, "Bee")
         assert of(YEAR, ay).artist_ms_by_user.tolist() == [5 * MIN, 7 * MIN]
         # ben's zero-length play of Bee makes him no listener of Bee; episodes are no music

@@ -78,22 +78,6 @@ class Plays:
         """The plays at ``index`` (a slice gives views, a mask or index array copies)."""
         return Plays(**{name: getattr(self, name)[index] for name in _COLUMNS})
 
-    @classmethod
-    def from_matrix(cls, matrix: npt.NDArray[np.int64]) -> Plays:
-        m = matrix.reshape(-1, len(_COLUMNS))
-        return cls(
-            user=m[:, 0].copy(),
-            ts_us=m[:, 1].copy(),
-            ms_played=m[:, 2].copy(),
-            skipped=m[:, 3].astype(np.int8),
-            shuffle=m[:, 4].astype(np.int8),
-            from_rec=m[:, 5].astype(np.bool_),
-            item=m[:, 6].copy(),
-            kind=m[:, 7].astype(np.int8),
-            artist=m[:, 8].copy(),
-            album=m[:, 9].copy(),
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class WrappedUser:
@@ -174,30 +158,61 @@ def find_wrapped_users(session: Session, external_id: str | None = None) -> list
 
 def read_plays(session: Session, *, spans: Sequence[Span], user_id: int | None = None) -> Plays:
     """Every non-private play in any of ``spans`` (UTC ``[start, end)``, None unbounded), of
-    one user or of every user who has not opted out of Wrapped, in one streamed query."""
-    kind = case(*((Item.kind == k, code) for code, k in enumerate(KINDS)), else_=UNKNOWN)
-    stmt = (
-        select(
-            ListeningEvent.user_id,
-            epoch_us(session.get_bind().dialect.name, ListeningEvent.ts),
-            ListeningEvent.ms_played,
-            _flag(ListeningEvent.skipped),
-            _flag(ListeningEvent.shuffle),
-            case((ListeningEvent.rec_id.is_not(None), 1), else_=0),
-            ListeningEvent.item_id,
-            kind,
-            Item.artist_id,
-            func.coalesce(Item.album_id, NO_ALBUM),
-        )
-        .join(Item, Item.id == ListeningEvent.item_id)
-        .where(ListeningEvent.private.is_(False))
-        .order_by(ListeningEvent.user_id, ListeningEvent.ts, ListeningEvent.id)
-    )
+    one user or of every user who has not opted out of Wrapped, in one streamed query.
+
+    The events are read in the database's own order and without their items: a join and an
+    ORDER BY by user cost a lookup per play and a sort of every play, against a table read
+    much like a plain scan. Items are then matched in numpy (all of them at once for every
+    user, the few played for one), and the plays sorted by (user, ts, event id)."""
+    e = ListeningEvent
+    stmt = select(
+        e.user_id,
+        epoch_us(session.get_bind().dialect.name, e.ts),
+        e.ms_played,
+        _flag(e.skipped),
+        _flag(e.shuffle),
+        case((e.rec_id.is_not(None), 1), else_=0),
+        e.item_id,
+        e.id,
+    ).where(e.private.is_(False))
     stmt = _users(_within(stmt, spans), user_id)
-    return Plays.from_matrix(int_matrix(session, stmt, len(_COLUMNS)))
+    rows = int_matrix(session, stmt, 8)
+    rows = rows[np.lexsort((rows[:, 7], rows[:, 1], rows[:, 0]))]
+    items = _item_codes(session, None if user_id is None else np.unique(rows[:, 6]))
+    at = np.searchsorted(items[:, 0], rows[:, 6])
+    if at.size and not np.array_equal(items[:, 0][np.minimum(at, len(items) - 1)], rows[:, 6]):
+        raise LookupError("a play's item is missing from the catalog")
+    return Plays(
+        user=rows[:, 0].copy(),
+        ts_us=rows[:, 1].copy(),
+        ms_played=rows[:, 2].copy(),
+        skipped=rows[:, 3].astype(np.int8),
+        shuffle=rows[:, 4].astype(np.int8),
+        from_rec=rows[:, 5].astype(np.bool_),
+        item=rows[:, 6].copy(),
+        kind=items[at, 1].astype(np.int8),
+        artist=items[at, 2],
+        album=items[at, 3],
+    )
 
 
-def int_matrix(session: Session, stmt: Select[Any], width: int) -> npt.NDArray[np.int64]:
+def _item_codes(session: Session, ids: I64 | None) -> npt.NDArray[np.int64]:
+    """(id, kind code, artist id, album id or :data:`NO_ALBUM`) rows by id: of ``ids``,
+    or of every item."""
+    kind = case(*((Item.kind == k, code) for code, k in enumerate(KINDS)), else_=UNKNOWN)
+    stmt = select(Item.id, kind, Item.artist_id, func.coalesce(Item.album_id, NO_ALBUM))
+    if ids is None:
+        return int_matrix(session, stmt.order_by(Item.id), 4)
+    parts = [
+        int_matrix(session, stmt.where(Item.id.in_(chunk)), 4) for chunk in _chunks(ids.tolist())
+    ]
+    found = np.concatenate([np.empty((0, 4), dtype=np.int64), *parts])
+    return found[np.argsort(found[:, 0])]
+
+
+def int_matrix(
+    session: Session, stmt: Select[*tuple[Any, ...]], width: int
+) -> npt.NDArray[np.int64]:
     """The rows of ``stmt`` (``width`` integer columns, no nulls) as one int64 matrix,
     streamed (a server-side cursor on PostgreSQL). Rows are flattened as plain iterables:
     handing row objects to ``np.array`` costs more than the query, as numpy probes each
@@ -261,6 +276,28 @@ def population_ms(
         )
     stmt = _users(_within(stmt, [(start, end)]), None, comparisons=True)
     return np.array(session.scalars(stmt).all(), dtype=np.int64)
+
+
+NOT_MUSIC = -1
+"""The artist :func:`comparable_plays` files plays of podcasts and videos under."""
+
+
+def comparable_plays(
+    session: Session, *, start: datetime | None, end: datetime | None
+) -> tuple[I64, I64, I64]:
+    """Every play in ``[start, end)`` of every user who has opted out of neither Wrapped
+    nor comparisons, as (artist, user, ms) columns in no particular order: music by its
+    artist, podcasts and videos under :data:`NOT_MUSIC`. The plays are read without a
+    join or a GROUP BY (per-play lookups of the item and a sort of every play cost the
+    most) and the few items are matched to their artists here."""
+    e = ListeningEvent
+    stmt = select(e.item_id, e.user_id, e.ms_played).where(e.private.is_(False))
+    stmt = _users(_within(stmt, [(start, end)]), None, comparisons=True)
+    plays = int_matrix(session, stmt, 3)
+    artist = case((Item.kind == ItemKind.track, Item.artist_id), else_=NOT_MUSIC)
+    items = int_matrix(session, select(Item.id, artist).order_by(Item.id), 2)
+    at = np.searchsorted(items[:, 0], plays[:, 0])
+    return items[:, 1][at], plays[:, 1].copy(), plays[:, 2].copy()
 
 
 def _chunks(ids: Iterable[int]) -> Iterable[Sequence[int]]:

@@ -60,17 +60,91 @@ def ranked(
     """Positions in ``groups`` of the top ``k`` keys: by listening time then streams (or
     streams then time), then by case-folded name, then by key, so ties always break alike."""
     primary, secondary = (groups.streams, groups.ms) if by_streams else (groups.ms, groups.streams)
-    order = np.lexsort((-secondary, -primary))
-    candidates = order
-    if order.size > k:
-        kth = order[k - 1]
+    # stable: keys ascending among equals, so names only decide within runs of equals
+    candidates = np.lexsort((-secondary, -primary))
+    if candidates.size > k:
+        kth = candidates[k - 1]
         at_least = (primary > primary[kth]) | (
             (primary == primary[kth]) & (secondary >= secondary[kth])
         )
-        candidates = np.flatnonzero(at_least)
+        candidates = candidates[: int(np.count_nonzero(at_least))]
     keys = groups.keys
-    best = sorted(
-        (int(i) for i in candidates),
-        key=lambda i: (-primary[i], -secondary[i], name(int(keys[i])).casefold(), keys[i]),
-    )
+    first, second = primary[candidates], secondary[candidates]
+    ties = _starts((first[1:] != first[:-1]) | (second[1:] != second[:-1]))
+    if ties.size == candidates.size:  # no two alike: names never decide
+        return [int(i) for i in candidates[:k].tolist()]
+    best: list[int] = []
+    for lo, hi in zip(ties.tolist(), [*ties[1:].tolist(), candidates.size], strict=True):
+        if lo >= k:
+            break
+        even = candidates[lo:hi].tolist()
+        if len(even) > 1:  # equal listening: by name, then key
+            even.sort(key=lambda i: (name(int(keys[i])).casefold(), keys[i]))
+        best.extend(even)
     return best[:k]
+
+
+@dataclass(frozen=True, slots=True)
+class Pairs:
+    """Listening time and streams per (segment, key), sorted by segment then key: the
+    sums of many :func:`group` calls (one per month, or week) in one."""
+
+    segment: I64
+    key: I64
+    ms: I64
+    streams: I64
+
+
+def group_pairs(segments: I64, keys: I64, ms: I64, streams: I64 | None = None) -> Pairs:
+    """Sum ``ms`` and ``streams`` (by default: count plays of ``ms`` ≥ 30 s) per distinct
+    (segment, key)."""
+    counts = (ms >= STREAM_MS).astype(np.int64) if streams is None else streams
+    if keys.size == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return Pairs(empty, empty, empty, empty)
+    order = np.lexsort((keys, segments))
+    seg, key = segments[order], keys[order]
+    starts = _starts((seg[1:] != seg[:-1]) | (key[1:] != key[:-1]))
+    return Pairs(
+        seg[starts],
+        key[starts],
+        np.add.reduceat(ms[order], starts),
+        np.add.reduceat(counts[order], starts),
+    )
+
+
+def leaders(pairs: Pairs, name: Callable[[int], str] | None = None) -> I64:
+    """Positions in ``pairs`` of each segment's top key (segments ascending), ranked as
+    :func:`ranked` ranks the keys of one segment: by listening time, then streams, then
+    case-folded ``name``, then key. Without ``name``, key order is name order."""
+    if pairs.key.size == 0:
+        return pairs.key
+    order = np.lexsort((pairs.key, -pairs.streams, -pairs.ms, pairs.segment))
+    seg = pairs.segment[order]
+    firsts = _starts(seg[1:] != seg[:-1])
+    best = order[firsts]
+    if name is None or best.size == order.size:
+        return best
+    ends = np.append(firsts[1:], order.size)
+    runner = order[np.minimum(firsts + 1, order.size - 1)]
+    tied = (
+        (ends - firsts > 1)
+        & (pairs.ms[runner] == pairs.ms[best])
+        & (pairs.streams[runner] == pairs.streams[best])
+    )
+    for at in np.flatnonzero(tied).tolist():
+        block = order[firsts[at] : ends[at]]
+        top = best[at]
+        even = block[
+            (pairs.ms[block] == pairs.ms[top]) & (pairs.streams[block] == pairs.streams[top])
+        ]
+        best[at] = min(
+            even.tolist(), key=lambda i: (name(int(pairs.key[i])).casefold(), pairs.key[i])
+        )
+    return best
+
+
+def _starts(changes: npt.NDArray[np.bool_]) -> I64:
+    """Where runs begin in a sorted array, given where each element differs from the one
+    before it (``changes``, one shorter than the array)."""
+    return np.concatenate(([0], np.flatnonzero(changes) + 1))

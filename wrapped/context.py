@@ -42,7 +42,8 @@ class Rules:
 @dataclass(frozen=True, slots=True)
 class Population:
     """Listening time of everyone the listener is compared with over the same UTC window:
-    all listeners, and the listeners of ``artist_id`` (the listener's top artist)."""
+    all listeners, and the listeners of ``artist_id`` (the listener's top artist); one
+    entry per listener, ascending, so a rank is a binary search."""
 
     ms_by_user: I64
     artist_id: int | None
@@ -100,6 +101,23 @@ class Context:
     def by_album(self) -> Groups:
         on_album = self.music & (self.plays.album != NO_ALBUM)
         return group(self.plays.album[on_album], self.plays.ms_played[on_album])
+
+    @cached_property
+    def first_days(self) -> I64:
+        """The local day each artist of :attr:`by_artist` was first heard in the window
+        (aligned with its keys)."""
+        artists, days = self.plays.artist[self.music], self.local.day[self.music]
+        order = np.lexsort((days, artists))
+        artists = artists[order]
+        firsts = np.concatenate(([0], np.flatnonzero(artists[1:] != artists[:-1]) + 1))
+        first: I64 = days[order][firsts] if artists.size else artists
+        return first
+
+    def first_day(self, artist: int) -> int:
+        """The local day ``artist`` (one of :attr:`by_artist`) was first heard."""
+        at = self.by_artist.find(artist)
+        assert at is not None
+        return int(self.first_days[at])
 
     @cached_property
     def by_genre(self) -> dict[str, tuple[int, int]]:

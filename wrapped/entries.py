@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel
 
 from models.wrapped import CatalogNames
@@ -49,18 +51,23 @@ def artist_entry(catalog: CatalogNames, artist_id: int, ms: int, streams: int) -
     return ArtistEntry(id=artist_id, name=catalog.artists.get(artist_id, ""), **amount(ms, streams))
 
 
-def track_entry(catalog: CatalogNames, item_id: int, ms: int, streams: int) -> TrackEntry:
+def track_fields(catalog: CatalogNames, item_id: int, ms: int, streams: int) -> dict[str, Any]:
+    """A :class:`TrackEntry`'s fields, for validating many at once."""
     item = catalog.items[item_id]
-    return TrackEntry(
-        id=item_id,
-        title=item.title,
-        artist_id=item.artist_id,
-        artist=catalog.artists.get(item.artist_id, ""),
-        album=None if item.album_id is None else catalog.albums[item.album_id].title,
-        duration_ms=item.duration_ms,
-        spotify_uri=item.spotify_uri,
+    return {
+        "id": item_id,
+        "title": item.title,
+        "artist_id": item.artist_id,
+        "artist": catalog.artists.get(item.artist_id, ""),
+        "album": None if item.album_id is None else catalog.albums[item.album_id].title,
+        "duration_ms": item.duration_ms,
+        "spotify_uri": item.spotify_uri,
         **amount(ms, streams),
-    )
+    }
+
+
+def track_entry(catalog: CatalogNames, item_id: int, ms: int, streams: int) -> TrackEntry:
+    return TrackEntry(**track_fields(catalog, item_id, ms, streams))
 
 
 def album_entry(catalog: CatalogNames, album_id: int, ms: int, streams: int) -> AlbumEntry:

@@ -30,7 +30,7 @@ from models.wrapped import (
     first_heard,
     read_plays,
 )
-from wrapped.aggregate import minutes
+from wrapped.aggregate import STREAM_MS, minutes
 from wrapped.cards.behaviour import Behaviour
 from wrapped.cards.clock import Clock
 from wrapped.cards.comparisons import Comparisons
@@ -41,7 +41,7 @@ from wrapped.cards.phases import Phase
 from wrapped.cards.top import Top
 from wrapped.cards.top_songs import TopSongs
 from wrapped.cards.totals import Totals
-from wrapped.context import NO_ITEMS, Context, Rules
+from wrapped.context import NO_ITEMS, TRACK, Context, Rules
 from wrapped.errors import (
     Eligibility,
     NotEligible,
@@ -114,13 +114,18 @@ class Report(BaseModel):
     you_might_have_missed: list[MissedTrack]
 
 
-def eligibility(ctx: Context) -> Eligibility:
+def eligibility(plays: Plays, rules: Rules) -> Eligibility:
+    """Streams, music artists heard and minutes of ``plays`` (one listener's, in the
+    window) against ``rules``: checked before any card work, which most listeners of a
+    pass never need."""
+    ms = plays.ms_played
+    music = (ms > 0) & (plays.kind == TRACK)
     return Eligibility(
-        streams=int(ctx.streams.sum()),
-        artists=len(ctx.by_artist),
-        minutes=minutes(int(ctx.plays.ms_played.sum())),
-        required_streams=ctx.rules.min_streams,
-        required_artists=ctx.rules.min_artists,
+        streams=int(np.count_nonzero(ms >= STREAM_MS)),
+        artists=int(np.unique(plays.artist[music]).size),
+        minutes=minutes(int(ms.sum())),
+        required_streams=rules.min_streams,
+        required_artists=rules.min_artists,
     )
 
 
@@ -171,6 +176,9 @@ def _report(
     current = _slice(plays, start_us, end_us)
     if len(current) == 0:
         raise NothingToWrap(user.external_id, window.label)
+    numbers = eligibility(current, rules)
+    if not numbers.eligible:
+        raise NotEligible(user.external_id, numbers)
     earlier = window.previous()
     span = None if start_us is None else (start_us // US, end_us // US)
     ctx = Context(
@@ -184,9 +192,6 @@ def _report(
         rules=rules,
         missed_candidates=candidates,
     )
-    numbers = eligibility(ctx)
-    if not numbers.eligible:
-        raise NotEligible(user.external_id, numbers)
     if not user.opt_out_comparisons:
         ctx = replace(ctx, population=population(window, ctx.top_artist))
     cards = {name: card(ctx) for name, card in CARDS}

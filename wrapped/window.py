@@ -35,6 +35,7 @@ YEARS = range(1970, 9999)
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
+@lru_cache(maxsize=1024)
 def zone(name: str) -> ZoneInfo:
     """The IANA zone ``name`` (``Europe/Amsterdam``), or :class:`InvalidWindow`."""
     try:
@@ -43,7 +44,9 @@ def zone(name: str) -> ZoneInfo:
         raise InvalidWindow("tz", f"unknown timezone {name!r}; use an IANA name") from None
 
 
+@lru_cache(maxsize=4096)
 def _midnight_utc(day: date, tz: ZoneInfo) -> datetime:
+    """Cached: a pass over every listener asks each window for its bounds many times."""
     return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
 
 
@@ -106,7 +109,8 @@ class Window:
 
     @property
     def start_us(self) -> int | None:
-        return None if self.start is None else _to_us(self.start)
+        start = self.start
+        return None if start is None else _to_us(start)
 
     @property
     def end_us(self) -> int:

@@ -89,15 +89,16 @@ def clock(ctx: Context) -> Clock:
     first, last = month_range(ctx)
     months = _sums(local.month - first, ms, last - first + 1)
 
-    heard_days = local.day[ctx.heard]
+    heard_days, heard_ms = local.day[ctx.heard], ms[ctx.heard]
     peak = None
-    if heard_days.size:
-        base = int(heard_days.min())
-        span = int(heard_days.max()) - base + 1
-        per_day = _sums(heard_days - base, ms[ctx.heard], span)
-        best = max(range(len(per_day)), key=lambda d: (per_day[d]["ms_played"], -d))
-        peak = PeakDay(date=day_date(base + best), **per_day[best])
     active = np.unique(heard_days)
+    if active.size:
+        at = np.searchsorted(active, heard_days)
+        per_day = np.rint(np.bincount(at, weights=heard_ms, minlength=active.size))
+        best = int(np.argmax(per_day))  # the earliest of equal days
+        on_best = heard_ms[at == best]
+        day = amount(int(per_day[best]), int(np.count_nonzero(on_best >= STREAM_MS)))
+        peak = PeakDay(date=day_date(int(active[best])), **day)
     return Clock(
         hours=[HourBucket(hour=h, **a) for h, a in enumerate(hours)],
         weekdays=[WeekdayBucket(weekday=WEEKDAYS[d], **a) for d, a in enumerate(weekdays)],

@@ -54,7 +54,7 @@ class Comparisons(BaseModel):
 def standing(everyone: npt.NDArray[np.int64], mine: int, minimum: int) -> Standing | None:
     if everyone.size < minimum or mine <= 0:
         return None
-    rank = 1 + int((everyone > mine).sum())
+    rank = 1 + everyone.size - int(np.searchsorted(everyone, mine, "right"))  # ascending
     return Standing(
         listeners=int(everyone.size),
         rank=rank,

@@ -51,12 +51,11 @@ def discoveries(ctx: Context) -> Discoveries | None:
     top = []
     for i in ranked(new, TOP_DISCOVERIES, ctx.artist_name):
         artist = int(new.keys[i])
-        theirs = ctx.music & (ctx.plays.artist == artist)
         top.append(
             Discovery(
                 id=artist,
                 name=ctx.artist_name(artist),
-                first_played=day_date(int(ctx.local.day[theirs].min())),
+                first_played=day_date(ctx.first_day(artist)),
                 **amount(int(new.ms[i]), int(new.streams[i])),
             )
         )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 from pydantic import BaseModel
 
-from wrapped.aggregate import group, minutes, ranked
+from wrapped.aggregate import group_pairs, leaders, minutes
 from wrapped.cards.clock import month_range
 from wrapped.context import Context
 from wrapped.entries import ArtistEntry, TrackEntry, artist_entry, track_entry
@@ -20,31 +21,30 @@ class Month(BaseModel):
 
 
 def months(ctx: Context) -> list[Month]:
-    plays, catalog = ctx.plays, ctx.catalog
+    plays, catalog, music = ctx.plays, ctx.catalog, ctx.music
     first, last = month_range(ctx)
-    out = []
-    for month in range(first, last + 1):
-        mask = ctx.music & (ctx.local.month == month)
-        ms = plays.ms_played[mask]
-        artists = group(plays.artist[mask], ms)
-        tracks = group(plays.item[mask], ms)
-        artist = track = None
-        for i in ranked(artists, 1, ctx.artist_name):
-            artist = artist_entry(
-                catalog, int(artists.keys[i]), int(artists.ms[i]), int(artists.streams[i])
-            )
-        for i in ranked(tracks, 1, ctx.track_title):
-            track = track_entry(
-                catalog, int(tracks.keys[i]), int(tracks.ms[i]), int(tracks.streams[i])
-            )
-        total = int(ms.sum())
-        out.append(
-            Month(
-                month=month_label(month),
-                ms_played=total,
-                minutes=minutes(total),
-                top_artist=artist,
-                top_track=track,
-            )
+    month, ms = ctx.local.month[music], plays.ms_played[music]
+    totals = np.zeros(last - first + 1, dtype=np.int64)
+    np.add.at(totals, month - first, ms)
+    artists = group_pairs(month, plays.artist[music], ms)
+    tracks = group_pairs(month, plays.item[music], ms)
+    top_artist: dict[int, ArtistEntry] = {}
+    for i in leaders(artists, ctx.artist_name).tolist():
+        top_artist[int(artists.segment[i])] = artist_entry(
+            catalog, int(artists.key[i]), int(artists.ms[i]), int(artists.streams[i])
         )
-    return out
+    top_track: dict[int, TrackEntry] = {}
+    for i in leaders(tracks, ctx.track_title).tolist():
+        top_track[int(tracks.segment[i])] = track_entry(
+            catalog, int(tracks.key[i]), int(tracks.ms[i]), int(tracks.streams[i])
+        )
+    return [
+        Month(
+            month=month_label(m),
+            ms_played=int(total),
+            minutes=minutes(int(total)),
+            top_artist=top_artist.get(m),
+            top_track=top_track.get(m),
+        )
+        for m, total in enumerate(totals.tolist(), start=first)
+    ]

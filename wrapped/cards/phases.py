@@ -13,9 +13,10 @@ from datetime import date, timedelta
 from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 from pydantic import BaseModel
 
-from wrapped.aggregate import group, minutes, ranked
+from wrapped.aggregate import Pairs, group_pairs, leaders, minutes
 from wrapped.context import Context
 from wrapped.window import day_date
 
@@ -37,36 +38,51 @@ class Phase(BaseModel):
     share: float
 
 
+I64 = npt.NDArray[np.int64]
 Leader = tuple[int | None, str, int]  # (artist id, name, ms) of a week's leader
 
 
 def _weekly(
-    ctx: Context, week: np.ndarray
+    ctx: Context, week: I64
 ) -> tuple[list[int], list[int], list[Leader | None], list[Leader | None]]:
-    weeks = sorted(set(week[ctx.music].tolist()))
-    totals: list[int] = []
+    """The weeks with music, their music time, and each one's top artist and genre."""
+    music = ctx.music
+    week, ms = week[music], ctx.plays.ms_played[music]
+    by_artist = group_pairs(week, ctx.plays.artist[music], ms)
+    weeks, starts = np.unique(by_artist.segment, return_index=True)
+    totals = np.add.reduceat(by_artist.ms, starts) if starts.size else starts
     artists: list[Leader | None] = []
-    genres: list[Leader | None] = []
-    for w in weeks:
-        mask = ctx.music & (week == w)
-        g = group(ctx.plays.artist[mask], ctx.plays.ms_played[mask])
-        total = int(g.ms.sum())
-        totals.append(total)
-        (best,) = ranked(g, 1, ctx.artist_name)
-        artist = int(g.keys[best])
-        artists.append((artist, ctx.artist_name(artist), int(g.ms[best])))
-        by_genre: dict[str, tuple[int, int]] = {}
-        for a, ms, streams in zip(g.keys.tolist(), g.ms.tolist(), g.streams.tolist(), strict=True):
-            for genre in ctx.catalog.genres.get(a, ()):
-                before = by_genre.get(genre, (0, 0))
-                by_genre[genre] = (before[0] + ms, before[1] + streams)
-        top = min(
-            by_genre.items(),
-            key=lambda kv: (-kv[1][0], -kv[1][1], kv[0].casefold(), kv[0]),
-            default=None,
-        )
-        genres.append(None if top is None else (None, top[0], top[1][0]))
-    return weeks, totals, artists, genres
+    for i in leaders(by_artist, ctx.artist_name).tolist():
+        artist = int(by_artist.key[i])
+        artists.append((artist, ctx.artist_name(artist), int(by_artist.ms[i])))
+    return weeks.tolist(), totals.tolist(), artists, _genre_leaders(ctx, by_artist, weeks)
+
+
+def _genre_leaders(ctx: Context, by_artist: Pairs, weeks: I64) -> list[Leader | None]:
+    """Each week's top genre: every artist's time counts fully for each of its tags (as
+    in :attr:`~wrapped.context.Context.by_genre`); ties by case-folded name, then name."""
+    tags = [ctx.catalog.genres.get(a, ()) for a in ctx.by_artist.keys.tolist()]
+    names = sorted({t for artist in tags for t in artist}, key=lambda g: (g.casefold(), g))
+    code = {name: n for n, name in enumerate(names)}
+    counts = np.array([len(t) for t in tags], dtype=np.int64)
+    flat = np.array([code[t] for artist in tags for t in artist], dtype=np.int64)
+    at = np.searchsorted(ctx.by_artist.keys, by_artist.key)
+    repeat = counts[at]
+    offsets = np.cumsum(counts) - counts
+    total = int(repeat.sum())
+    within = np.arange(total) - np.repeat(np.cumsum(repeat) - repeat, repeat)
+    genres = group_pairs(
+        np.repeat(by_artist.segment, repeat),
+        flat[np.repeat(offsets[at], repeat) + within],
+        np.repeat(by_artist.ms, repeat),
+        np.repeat(by_artist.streams, repeat),
+    )
+    out: list[Leader | None] = [None] * weeks.size
+    for i in leaders(genres).tolist():
+        out[int(np.searchsorted(weeks, genres.segment[i]))] = (
+            None, names[int(genres.key[i])], int(genres.ms[i])
+        )  # fmt: skip
+    return out
 
 
 def _key(lead: Leader | None) -> tuple[int | None, str] | None:

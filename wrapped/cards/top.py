@@ -84,7 +84,7 @@ def top_artist(ctx: Context) -> TopArtist | None:
         artist=artist_entry(
             ctx.catalog, artist, int(ctx.by_artist.ms[at]), int(ctx.by_artist.streams[at])
         ),
-        first_played=day_date(int(ctx.local.day[theirs].min())),
+        first_played=day_date(ctx.first_day(artist)),
         top_track=track_entry(
             ctx.catalog, int(tracks.keys[best]), int(tracks.ms[best]), int(tracks.streams[best])
         ),

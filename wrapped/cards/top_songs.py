@@ -6,7 +6,7 @@ from pydantic import BaseModel
 
 from wrapped.aggregate import ranked
 from wrapped.context import Context
-from wrapped.entries import TrackEntry, track_entry
+from wrapped.entries import TrackEntry, track_fields
 
 TOP_SONGS = 100
 
@@ -20,10 +20,13 @@ class TopSongs(BaseModel):
 
 def top_songs(ctx: Context) -> TopSongs:
     g = ctx.by_track
-    return TopSongs(
-        tracks=[
-            track_entry(ctx.catalog, int(g.keys[i]), int(g.ms[i]), int(g.streams[i]))
-            for i in ranked(g, TOP_SONGS, ctx.track_title, by_streams=True)
-            if g.streams[i] > 0
-        ]
+    # validated as one document: a hundred entries cost less than a hundred models
+    return TopSongs.model_validate(
+        {
+            "tracks": [
+                track_fields(ctx.catalog, int(g.keys[i]), int(g.ms[i]), int(g.streams[i]))
+                for i in ranked(g, TOP_SONGS, ctx.track_title, by_streams=True)
+                if g.streams[i] > 0
+            ]
+        }
     )

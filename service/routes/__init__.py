@@ -10,7 +10,16 @@ route's ``{user_id}``). A route that needs more than its router adds a dependenc
 from fastapi import APIRouter
 
 from service.auth.access import Access
-from service.deps import ADMIN, ADMIN_OWN, INGEST, INGEST_ANY_USER, PUBLIC, READ, READ_OWN
+from service.deps import (
+    ADMIN,
+    ADMIN_OWN,
+    INGEST,
+    INGEST_ANY_USER,
+    PUBLIC,
+    READ,
+    READ_ANY_USER,
+    READ_OWN,
+)
 from service.routes import (
     audiences,
     catalog,
@@ -29,11 +38,13 @@ from service.routes import (
     signin,
     similar,
     users,
+    whoami,
     wrapped,
 )  # fmt: skip
 
 ROUTERS: tuple[tuple[APIRouter, Access], ...] = (
     (health.router,    PUBLIC),    # GET /healthz, GET /readyz
+    (whoami.router,    READ_ANY_USER),  # GET /v1/whoami (a read key or any listener's token)
     (events.router,    INGEST),    # POST /v1/events
     (feedback.router,  INGEST),    # POST /v1/feedback
     (catalog.router,   READ),      # GET /v1/items, GET /v1/artists

@@ -61,6 +61,17 @@ class Ranked:
     scores: npt.NDArray[np.float32]
     history: npt.NDArray[np.int32] = field(default_factory=lambda: np.zeros(0, np.int32))
     deeper: Deeper | None = None  # a longer ranking, when ids is a prefix of it
+    near: npt.NDArray[np.int32] | None = None  # each item's nearest of history, if known
+
+
+@dataclass(frozen=True, slots=True)
+class Picked:
+    """What :func:`pick` kept: dense items, their scores, and their nearest played items
+    when the ranking carried them (``near``; None: work them out)."""
+
+    dense: list[int]
+    scores: list[float]
+    near: list[int] | None
 
 
 def needs_store(served: Served | None, fresh: FreshListening, user_id: str) -> bool:
@@ -114,27 +125,30 @@ def for_user(
             ids, scores = model.recommend([user], rows, N=n_items, filter_already_liked=False)
             ranked = Ranked(ids[0], scores[0], served.history(user))
         else:
-            top_ids, top_scores = served.top.get(user)
+            top_ids, top_scores, near = served.top.get(user)
             ranked = Ranked(
                 top_ids, top_scores, served.history(user),
-                lambda n: rank(art, np.array([user]), n),
+                lambda n: rank(art, np.array([user]), n), near,
             )  # fmt: skip
         store_user = int(art.user_ids.ids[user])
     else:
         source = "popular"
         ranked = Ranked(served.popular, served.popular_scores)
         store_user = None if listener is None else listener.user_id
-    dense, picked = pick(served, ranked, filters, limit)
-    why = reasons.because(served, dense, ranked.history, "played")
+    picked = pick(served, ranked, filters, limit)
+    if picked.near is not None:
+        why = reasons.played(served, picked.near)
+    else:
+        why = reasons.because(served, np.asarray(picked.dense), ranked.history, "played")
     rec_id = respond.rec_id()
-    meta = {"user_id": user_id, "count": len(dense), "model_version": served.version_id,
+    meta = {"user_id": user_id, "count": len(picked.dense), "model_version": served.version_id,
             "rec_id": rec_id, "source": source}  # fmt: skip
-    data = respond.items(served.catalog, dense, picked, why)
+    item_ids = served.catalog.item_id_list
     record = ServedList(
         rec_id, store_user, datetime.now(UTC), served.version_id, source,
-        served.catalog.item_ids[dense].tolist(),
+        [item_ids[i] for i in picked.dense],
     )  # fmt: skip
-    return Answer(respond.body(meta, data), record)
+    return Answer(respond.body(meta, served.catalog, picked.dense, picked.scores, why), record)
 
 
 def for_seeds(
@@ -178,32 +192,33 @@ def for_seeds(
     keep = ~np.isin(ids[0], items)
     deeper = _without(items, lambda n: art.model.recommend_rows(row, n + len(items), False))
     ranked = Ranked(ids[0][keep], scores[0][keep], seeds, deeper)
-    dense, picked = pick(served, ranked, filters, limit)
-    why = reasons.because(served, dense, seeds, "chose")
+    picked = pick(served, ranked, filters, limit)
+    why = reasons.because(served, np.asarray(picked.dense, dtype=np.int32), seeds, "chose")
     rec_id = respond.rec_id()
-    meta = {"count": len(dense), "model_version": served.version_id, "rec_id": rec_id,
+    meta = {"count": len(picked.dense), "model_version": served.version_id, "rec_id": rec_id,
             "source": "seeds"}  # fmt: skip
-    data = respond.items(cat, dense, picked, why)
     record = ServedList(rec_id, None, datetime.now(UTC), served.version_id, "seeds",
-                        cat.item_ids[dense].tolist())  # fmt: skip
-    return Answer(respond.body(meta, data), record)
+                        [cat.item_id_list[i] for i in picked.dense])  # fmt: skip
+    return Answer(respond.body(meta, cat, picked.dense, picked.scores, why), record)
 
 
-def pick(
-    served: Served, ranked: Ranked, filters: Filters, limit: int
-) -> tuple[npt.NDArray[np.int32], list[float]]:
+def pick(served: Served, ranked: Ranked, filters: Filters, limit: int) -> Picked:
     """The first ``limit`` ranked items that pass ``filters``; when the ranking in hand
     runs out first, it is ranked again ``DEEPER`` times longer, up to the whole catalog."""
-    ids, scores = ranked.ids, ranked.scores
+    ids, scores, near = ranked.ids, ranked.scores, ranked.near
     keep = served.catalog.keep_items(ids, filters, limit)
     n_items = served.artifact.model.n_items
     n = len(ids)
     while len(keep) < limit and ranked.deeper is not None and (ids >= 0).all() and n < n_items:
         n = min(n * DEEPER, n_items)
         longer, longer_scores = ranked.deeper(n)
-        ids, scores = longer[0], longer_scores[0]
+        ids, scores, near = longer[0], longer_scores[0], None
         keep = served.catalog.keep_items(ids, filters, limit)
-    return ids[keep].astype(np.int32), scores[keep].astype(float).tolist()
+    if not keep:
+        return Picked([], [], None)
+    ids_kept = ids.take(keep).tolist()
+    scores_kept = scores.take(keep).astype(float).tolist()
+    return Picked(ids_kept, scores_kept, None if near is None else near.take(keep).tolist())
 
 
 def _without(items: npt.NDArray[np.int32], deeper: Deeper) -> Deeper:

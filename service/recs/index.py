@@ -8,9 +8,11 @@ background thread ranks every listener in blocks after the version loads (implic
 model's own ``recommend`` otherwise); a request for a listener not ranked yet ranks that
 one listener on the spot and keeps the result. When filters leave fewer items than
 asked for, the list is ranked again over the whole catalog, so what comes back is always
-the model's exact top under those filters, never an approximation. For factor models the
-item of the listener's history each candidate is most like (its reason,
-:mod:`service.recs.nearest`) is worked out in the same pass and kept next to it.
+the model's exact top under those filters, never an approximation. Worked out in the
+same pass and kept next to the candidates: for factor models, the item of the listener's
+history each one is most like (its reason, :mod:`service.recs.nearest`); and the
+listener's artist runs (:meth:`service.recs.catalog.Catalog.artist_runs`), so a list
+filtered by kind and capped per artist is a comparison and a cut, not a loop.
 
 The ranking is written to ``cache_dir`` (named by the artifact's checksum) under a file
 lock, so of the workers that load one version, one ranks and the others map its file:
@@ -26,6 +28,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -36,7 +39,7 @@ from models.recommendations import external_user_ids
 from recsys.artifacts import Artifact
 from recsys.factorization import MatrixFactorization
 from recsys.topn import Ids, Scores
-from service.recs.catalog import Catalog
+from service.recs.catalog import NOT_KEPT, RUN_KINDS, Catalog
 from service.recs.nearest import history, nearest_played, unit_rows
 
 log = logging.getLogger(__name__)
@@ -86,7 +89,7 @@ class Served:
         if isinstance(model, MatrixFactorization):
             unit = unit_rows(model.item_factors)
         n = min(candidates, artifact.model.n_items)
-        top = Candidates(artifact, n, cache_dir, unit)
+        top = Candidates(artifact, n, cache_dir, catalog, unit)
         recent = np.zeros(len(catalog.item_ids), dtype=np.int64)
         if artifact.serving is not None:
             recent = artifact.serving.recent_listeners
@@ -106,25 +109,39 @@ class Served:
         return history(self.artifact.user_items, user)
 
 
+class Row(NamedTuple):
+    """One listener's candidates: dense ``ids`` (-1 padding), ``scores``, nearest played
+    items (``near``, None without unit factors) and artist runs (``runs``)."""
+
+    ids: Ids
+    scores: Scores
+    near: npt.NDArray[np.int32] | None
+    runs: npt.NDArray[np.uint8]
+
+
 class Candidates:
-    """Every known listener's top ``n`` unheard items (``ids``, ``scores``) and, given
-    unit item factors, each one's nearest item of the listener's history (``near``);
-    see the module docstring."""
+    """Every known listener's top ``n`` unheard items (``ids``, ``scores``), their artist
+    runs (``runs``) and, given unit item factors, each one's nearest item of the
+    listener's history (``near``); see the module docstring. The cache is named by the
+    artifact and the catalog the runs were worked out on."""
 
     def __init__(
         self,
         artifact: Artifact,
         n: int,
         cache_dir: Path,
+        catalog: Catalog,
         unit: npt.NDArray[np.float32] | None = None,
     ) -> None:
         self.artifact = artifact
         self.n = n
+        self.catalog = catalog
         self.unit = unit
-        self.cache = cache_dir / f"{artifact.checksum[:32]}-{n}"
+        self.cache = cache_dir / f"{artifact.checksum[:32]}-{catalog.digest}-{n}"
         users = artifact.model.n_users
         self.ids = np.full((users, n), -1, dtype=np.int32)
         self.scores = np.full((users, n), -np.inf, dtype=np.float32)
+        self.runs = np.full((users, len(RUN_KINDS), n), NOT_KEPT, dtype=np.uint8)
         self.near: npt.NDArray[np.int32] | None = None
         if unit is not None:
             self.near = np.full((users, n), -1, dtype=np.int32)
@@ -133,20 +150,21 @@ class Candidates:
         self._thread: threading.Thread | None = None
         self.done = threading.Event()
 
-    def get(self, user: int) -> tuple[Ids, Scores, npt.NDArray[np.int32] | None]:
-        """The listener's candidates and their nearest played items (None without unit
-        factors), ranked now if the background has not got to them."""
+    def get(self, user: int) -> Row:
+        """The listener's candidates, ranked now if the background has not got to them."""
         if not self.ready[user]:
             users = np.array([user])
             ids, scores = rank(self.artifact, users, self.n)
             near = self._nearest(users, ids)
+            runs = self.catalog.artist_runs(ids)
             if self.ids.flags.writeable:  # another worker's mapped ranking is read-only
-                self.ids[user], self.scores[user] = ids[0], scores[0]
+                self.ids[user], self.scores[user], self.runs[user] = ids[0], scores[0], runs[0]
                 if self.near is not None and near is not None:
                     self.near[user] = near[0]
                 self.ready[user] = True
-            return ids[0], scores[0], None if near is None else near[0]
-        return self.ids[user], self.scores[user], None if self.near is None else self.near[user]
+            return Row(ids[0], scores[0], None if near is None else near[0], runs[0])
+        near_row = None if self.near is None else self.near[user]
+        return Row(self.ids[user], self.scores[user], near_row, self.runs[user])
 
     def _nearest(
         self, users: npt.NDArray[np.int64], ids: npt.NDArray[np.int32]
@@ -197,16 +215,18 @@ class Candidates:
             if len(block):
                 ids, self.scores[block] = rank(self.artifact, block, self.n)
                 self.ids[block] = ids
+                self.runs[block] = self.catalog.artist_runs(ids)
                 near = self._nearest(block, ids)
                 if self.near is not None and near is not None:
                     self.near[block] = near
                 self.ready[block] = True
         return True
 
-    def _arrays(self) -> dict[str, npt.NDArray[np.int32] | npt.NDArray[np.float32]]:
-        arrays: dict[str, npt.NDArray[np.int32] | npt.NDArray[np.float32]] = {
+    def _arrays(self) -> dict[str, npt.NDArray[Any]]:
+        arrays: dict[str, npt.NDArray[Any]] = {
             "ids": self.ids,
             "scores": self.scores,
+            "runs": self.runs,
         }
         if self.near is not None:
             arrays["near"] = self.near
@@ -223,7 +243,7 @@ class Candidates:
                 return False
             # plain views: numpy's memmap subclass adds microseconds to every operation
             mapped[name] = theirs.view(np.ndarray)
-        self.ids, self.scores = mapped["ids"], mapped["scores"]
+        self.ids, self.scores, self.runs = mapped["ids"], mapped["scores"], mapped["runs"]
         self.near = mapped.get("near")
         self.ready[:] = True
         return True

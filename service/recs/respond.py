@@ -9,10 +9,27 @@ import os
 from typing import Any
 
 import orjson
+from starlette.responses import Response
 
 from service.recs.catalog import Catalog
 
 POPULAR = orjson.dumps("popular with listeners lately")
+
+
+class JsonBytes(Response):
+    """A response of JSON already encoded, its two headers built without Starlette's
+    general header handling."""
+
+    media_type = "application/json"
+
+    def __init__(self, content: bytes) -> None:
+        self.status_code = 200
+        self.background = None
+        self.body = content
+        self.raw_headers = [
+            (b"content-length", str(len(content)).encode()),
+            (b"content-type", b"application/json"),
+        ]
 
 
 def rec_id() -> str:
@@ -21,8 +38,7 @@ def rec_id() -> str:
 
 
 RANKS = [b',"rank":%d' % r for r in range(1, 1001)]
-SCORE = b',"score":'
-REASON = b',"reason":'
+RANKS_REASON = [rank + b',"reason":' for rank in RANKS]
 
 
 def body(
@@ -37,14 +53,15 @@ def body(
     as a JSON string. One join of pre-encoded pieces."""
     parts = [orjson.dumps(meta)[:-1], b',"data":[']
     if scores:
-        head = catalog.item_json
+        head = catalog.item_json_score
         # orjson writes every score at once; its list splits into the scores' own encodings
         encoded = orjson.dumps(scores)[1:-1].split(b",")
-        for r, (i, s) in enumerate(zip(dense, encoded, strict=True)):
-            parts += (head[i], SCORE, s, RANKS[r])
-            if reasons is not None:
-                parts += (REASON, reasons[r])
-            parts.append(b"},")
+        if reasons is None:
+            for r, (i, s) in enumerate(zip(dense, encoded, strict=True)):
+                parts += (head[i], s, RANKS[r], b"},")
+        else:
+            for r, (i, s, why) in enumerate(zip(dense, encoded, reasons, strict=True)):
+                parts += (head[i], s, RANKS_REASON[r], why, b"},")
         parts[-1] = b"}"
     parts.append(b"]}")
     return b"".join(parts)

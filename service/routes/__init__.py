@@ -5,6 +5,10 @@ The access is checked before anything else on every route of the router: ``PUBLI
 implies all), or ``READ_OWN`` / ``ADMIN_OWN`` (the same, or the end-user token of the
 route's ``{user_id}``). A route that needs more than its router adds a dependency from
 ``service.deps`` to its decorator, e.g. ``dependencies=[AdminOrOwnerScope]``.
+
+Requests are matched against the routes in this order, so the hot read path (the user
+list) comes right after the health probes: every router above a route costs its
+requests a failed pattern match per route.
 """
 
 from fastapi import APIRouter
@@ -44,13 +48,13 @@ from service.routes import (
 
 ROUTERS: tuple[tuple[APIRouter, Access], ...] = (
     (health.router,    PUBLIC),    # GET /healthz, GET /readyz
+    (recommendations.router, READ_OWN),  # GET /v1/users/{user_id}/recommendations,
+                                         # POST /v1/recommendations (key only)
     (whoami.router,    READ_ANY_USER),  # GET /v1/whoami (a read key or any listener's token)
     (events.router,    INGEST),    # POST /v1/events
     (feedback.router,  INGEST),    # POST /v1/feedback
     (catalog.router,   READ),      # GET /v1/items, GET /v1/artists
     (history.router,   READ_OWN),  # GET /v1/users/{user_id}/history
-    (recommendations.router, READ_OWN),  # GET /v1/users/{user_id}/recommendations,
-                                         # POST /v1/recommendations (key only)
     (similar.router,   READ_OWN),  # GET /v1/users/{user_id}/similar; GET /v1/items|artists/
                                    # {id}/similar (key only)
     (imports.router,   INGEST_ANY_USER),  # POST /v1/imports, GET /v1/imports/{job_id}

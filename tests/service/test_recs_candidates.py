@@ -15,6 +15,7 @@ import pytest
 from service.recs import reasons
 from service.recs.catalog import KINDS, SHORT, Filters
 from service.recs.index import Served
+from service.recs.lists import Ranked, pick
 from service.retraining import Outcome
 from service.settings import Settings
 from service.store import Store
@@ -64,7 +65,7 @@ def test_the_item_by_item_filter_keeps_what_the_array_filter_keeps(
     n_users = outcome.artifact.model.n_users
     kept_some = 0
     for _ in range(300):
-        ids, _, _ = served.top.get(int(rng.integers(n_users)))
+        ids = served.top.get(int(rng.integers(n_users))).ids
         filters, limit = random_filters(rng, served), int(rng.integers(1, 30))
         assert len(ids) <= SHORT
         short = served.catalog.keep_items(ids, filters, limit)
@@ -79,6 +80,34 @@ def test_the_item_by_item_filter_keeps_what_the_array_filter_keeps(
         assert served.catalog.keep_items(ids, nothing, 10) == []
 
 
+def test_artist_runs_pick_what_the_filter_picks_for_a_kind_and_a_cap(
+    trained: tuple[Store, Outcome], tmp_path: Path
+) -> None:
+    store, outcome = trained
+    served = load(store, outcome, tmp_path / "cache", candidates=40)
+    art = outcome.artifact
+    full = 0
+    for user in range(art.model.n_users):
+        top = served.top.get(user)
+        for kind in (None, *KINDS):
+            for cap in (None, 1, 2, 3):
+                filters, limit = Filters(kind=kind, max_per_artist=cap), 1 + user % 25
+                with_runs = pick(served, Ranked(top.ids, top.scores, runs=top.runs), filters, limit)
+                filtered = pick(served, Ranked(top.ids, top.scores), filters, limit)
+                assert with_runs == filtered, (user, kind, cap)
+                full += len(with_runs.dense) == limit
+    assert full > art.model.n_users  # most lists were not cut short by 40 candidates
+    # a list the runs cannot fill goes deeper, to the exact filtered top
+    user = 0
+    top = served.top.get(user)
+    row = art.user_items[user]
+    deeper = Ranked(top.ids, top.scores, runs=top.runs,
+                    deeper=lambda n: art.model.recommend([user], row, N=n))  # fmt: skip
+    exact = Ranked(*(a[0] for a in art.model.recommend([user], row, N=art.model.n_items)))
+    capped = Filters(kind="track", max_per_artist=1)
+    assert pick(served, deeper, capped, 60) == pick(served, exact, capped, 60)
+
+
 def test_reasons_ranked_with_the_candidates_name_the_nearest_played_item(
     trained: tuple[Store, Outcome], tmp_path: Path
 ) -> None:
@@ -88,7 +117,7 @@ def test_reasons_ranked_with_the_candidates_name_the_nearest_played_item(
     assert served.top.near is not None and unit is not None
     same = 0
     for user in range(outcome.artifact.model.n_users):
-        ids, _, near = served.top.get(user)
+        ids, _, near, _ = served.top.get(user)
         assert near is not None
         valid = ids >= 0
         history = served.history(user)

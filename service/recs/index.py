@@ -45,6 +45,7 @@ from service.recs.nearest import history, nearest_played, unit_rows
 log = logging.getLogger(__name__)
 
 BLOCK_USERS = 1024
+PAGE = 4096
 
 
 @dataclass(frozen=True, eq=False)
@@ -199,6 +200,8 @@ class Candidates:
                     return
                 self._write()
                 how = "ranked"
+        if how == "mapped":
+            self._touch()
         self.done.set()
         log.info(
             "version %d: candidates of all %d listeners %s in %.1f s",
@@ -247,6 +250,14 @@ class Candidates:
         self.near = mapped.get("near")
         self.ready[:] = True
         return True
+
+    def _touch(self) -> None:
+        """Read one value of every page of the mapped files, so this process's page table
+        holds them all before requests come (a first touch is a fault of its own, paid by
+        a request otherwise)."""
+        for array in self._arrays().values():
+            flat = array.reshape(-1)
+            int(flat[:: max(1, PAGE // flat.itemsize)].sum())
 
     def _write(self) -> None:
         """Write the ranking for other workers; a failure only costs them the work. The

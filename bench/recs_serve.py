@@ -1,15 +1,23 @@
-"""Recommendation serving throughput against a trivial JSON endpoint of the same server.
+"""Recommendation serving throughput against trivial JSON endpoints of the same server.
 
 Ranks every listener's candidates of the active model (``--database``, ``--models``) into
 the shared cache first (timed; the servers' workers do the same when a version loads, one
 of them ranking, the others waiting to map the file), then starts ``encore serve`` with 2
-workers (uvloop + httptools), which map that cache, warms both up, and runs ``wrk`` on
-loopback with the same threads, connections and duration against ``GET /healthz`` and
-``GET /v1/users/{random listener}/recommendations?limit=20&kind=track&exclude_listened=true
-&max_per_artist=2``, and prints requests/s and p99 of both and their ratio. It then
-reports the workers' memory (RSS and PSS: the candidate cache is mapped, so shared
-pages count once in PSS), the share of non-2xx answers, and recall@10 of the served
-lists against exact brute-force scoring for a sample of listeners.
+workers (uvloop + httptools), which map that cache, warms it up, and runs ``wrk`` on
+loopback with the same threads, connections and duration against two references and
+the list:
+
+- ``GET /healthz``: no credential, no check;
+- ``GET /v1/whoami``: the same API key, access check (key cache, scope, rate limiter)
+  and middleware as the list, answering a small JSON object;
+- ``GET /v1/users/{random listener}/recommendations?limit=20&kind=track
+  &exclude_listened=true&max_per_artist=2`` with a ``read`` key made for the run.
+
+The rate limit is raised out of the way (``ENCORE_AUTH__RATE_PER_SECOND``), not turned
+off, so its bucket is still taken on every request. It prints requests/s and p99 of
+each and the ratios, then the workers' memory (RSS and PSS: the candidate cache is
+mapped, so shared pages count once in PSS), the share of non-2xx answers, and recall@10
+of the served lists against exact brute-force scoring for a sample of listeners.
 
     cp /work/benchdata/synth5m.db /tmp/recs/
     export ENCORE_DATABASE_URL=sqlite:////tmp/recs/synth5m.db ENCORE_MODELS__DIR=/tmp/recs/models
@@ -38,6 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import httpx
 import numpy as np
 
+from models.api_keys import Scope, create_key
 from models.engine import make_engine, session_factory
 from models.model_versions import get_active
 from models.recommendations import external_user_ids
@@ -63,9 +72,17 @@ def free_port() -> int:
 
 
 def wrk(
-    url: str, *, threads: int, connections: int, seconds: int, script: Path | None
+    url: str,
+    *,
+    threads: int,
+    connections: int,
+    seconds: int,
+    script: Path | None,
+    key: str | None = None,
 ) -> dict[str, float]:
     cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    if key is not None:
+        cmd += ["-H", f"Authorization: Bearer {key}"]
     if script is not None:
         cmd += ["-s", str(script)]
     out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
@@ -100,7 +117,14 @@ def memory(parent: int) -> tuple[float, float]:
     return rss, pss
 
 
-def recall_at_10(base: str, database: str, sample: int) -> float:
+def read_key(database: str) -> str:
+    """A new ``read`` API key in ``database``, for the run's requests."""
+    with session_factory(make_engine(database))() as session:
+        _row, key = create_key(session, scopes=[Scope.read], name="bench/recs_serve.py")
+    return key
+
+
+def recall_at_10(base: str, database: str, sample: int, key: str) -> float:
     """Served top 10 against the model's exact top 10 over every item, unfiltered."""
     sessions = session_factory(make_engine(database))
     with sessions() as session:
@@ -111,7 +135,7 @@ def recall_at_10(base: str, database: str, sample: int) -> float:
         users = np.random.default_rng(7).choice(art.model.n_users, sample, replace=False)
         names = external_user_ids(session, art.user_ids.external(users).tolist())
     hits = total = 0
-    with httpx.Client(base_url=base) as http:
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}) as http:
         for u in users.tolist():
             ids, _ = art.model.recommend([u], art.user_items[u], N=10)
             exact = set(art.item_ids.external(ids[0]).tolist())
@@ -153,7 +177,9 @@ def main() -> None:
     cache = args.cache or tempfile.mkdtemp(prefix="encore-candidates-")
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", ENCORE_DATABASE_URL=args.database,
                ENCORE_MODELS__DIR=args.models, ENCORE_RECS__CACHE_DIR=cache,
-               ENCORE_LOG_LEVEL="info", ENCORE_WORKERS="2")  # fmt: skip
+               ENCORE_LOG_LEVEL="info", ENCORE_WORKERS="2", ENCORE_AUTH__RATE_PER_SECOND="1e9",
+               ENCORE_AUTH__RATE_BURST="1000000000")  # fmt: skip
+    key = read_key(args.database)
     ranking = rank_into(cache, args.database)
     log = Path(tempfile.mkstemp(prefix="recs-serve-", suffix=".log")[1])
     started = time.perf_counter()
@@ -176,24 +202,29 @@ def main() -> None:
         script.write_text(LUA % (args.users - 1, "synth-%06d", QUERY))
         opts = {"threads": args.threads, "connections": args.connections, "seconds": args.seconds}
         time.sleep(5)  # both workers map the ranked candidates
-        wrk(f"{base}/healthz", **{**opts, "seconds": 3}, script=None)  # warm both workers
-        wrk(base, **{**opts, "seconds": 3}, script=script)
+        warm = {**opts, "seconds": 3}
+        wrk(f"{base}/healthz", **warm, script=None)  # warm both workers
+        wrk(f"{base}/v1/whoami", **warm, script=None, key=key)
+        wrk(base, **warm, script=script, key=key)
         trivial = wrk(f"{base}/healthz", **opts, script=None)
-        recs = wrk(base, **opts, script=script)
+        whoami = wrk(f"{base}/v1/whoami", **opts, script=None, key=key)
+        recs = wrk(base, **opts, script=script, key=key)
         rss, pss = memory(server.pid)
-        recall = recall_at_10(base, args.database, args.recall_sample)
+        recall = recall_at_10(base, args.database, args.recall_sample, key)
     finally:
         server.terminate()
         server.wait(timeout=60)
     print(f"candidates of every listener ranked in {ranking:.1f} s (once per version)")
     print(f"server answering (both workers, model and catalog loaded) in {ready:.1f} s")
     print(f"wrk -t{args.threads} -c{args.connections} -d{args.seconds}s, 2 workers")
-    pad = " " * 30
-    print(f"GET /healthz{pad[12:]}{trivial['rps']:>9,.0f} req/s   p99 {trivial['p99_ms']:.2f} ms")
-    print(f"GET .../recommendations?{QUERY}")
-    print(f"                              {recs['rps']:>9,.0f} req/s   p99 {recs['p99_ms']:.2f} ms"
-          f"   non-2xx {recs['non_2xx']:.0f} of {recs['requests']:.0f}")  # fmt: skip
-    print(f"ratio recommendations / trivial: {recs['rps'] / trivial['rps']:.2f}")
+    for name, got in (("GET /healthz", trivial), ("GET /v1/whoami (key)", whoami),
+                      (f"GET .../recommendations?{QUERY} (key)", recs)):  # fmt: skip
+        print(
+            f"{name}\n{'':30}{got['rps']:>9,.0f} req/s   p99 {got['p99_ms']:.2f} ms"
+            f"   non-2xx {got['non_2xx']:.0f} of {got['requests']:.0f}"
+        )
+    print(f"ratio recommendations / healthz: {recs['rps'] / trivial['rps']:.2f}")
+    print(f"ratio recommendations / whoami:  {recs['rps'] / whoami['rps']:.2f}")
     print(f"workers' memory: RSS {rss:,.0f} MiB, PSS {pss:,.0f} MiB (2 workers)")
     print(f"recall@10 against exact scoring ({args.recall_sample} listeners): {recall:.3f}")
 

@@ -60,6 +60,8 @@ ADMIN_OWN = Access(Scope.admin, owner=True)
 INGEST_ANY_USER = Access(Scope.ingest, any_user=True)
 """An ``ingest`` key, or any listener's own token or session acting for themselves (an
 upload page): the route takes the user from ``PrincipalDep`` or calls ``require_self``."""
+READ_ANY_USER = Access(Scope.read, any_user=True)
+"""A ``read`` key, or any listener's own token (``GET /v1/whoami``)."""
 
 ReadScope = Depends(READ)
 IngestScope = Depends(INGEST)

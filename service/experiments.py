@@ -47,6 +47,8 @@ class ExperimentResolver:
         self._running: list[tuple[int, ExperimentSpec]] = []
 
     def _current(self) -> list[tuple[int, ExperimentSpec]]:
+        if time.monotonic() - self._loaded_at < self._ttl:  # the common case: no lock
+            return self._running
         with self._lock:
             if time.monotonic() - self._loaded_at >= self._ttl:
                 with self._sessions() as session:

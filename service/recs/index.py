@@ -8,7 +8,11 @@ background thread ranks every listener in blocks after the version loads (implic
 model's own ``recommend`` otherwise); a request for a listener not ranked yet ranks that
 one listener on the spot and keeps the result. When filters leave fewer items than
 asked for, the list is ranked again over the whole catalog, so what comes back is always
-the model's exact top under those filters, never an approximation.
+the model's exact top under those filters, never an approximation. Worked out in the
+same pass and kept next to the candidates: for factor models, the item of the listener's
+history each one is most like (its reason, :mod:`service.recs.nearest`); and the
+listener's artist runs (:meth:`service.recs.catalog.Catalog.artist_runs`), so a list
+filtered by kind and capped per artist is a comparison and a cut, not a loop.
 
 The ranking is written to ``cache_dir`` (named by the artifact's checksum) under a file
 lock, so of the workers that load one version, one ranks and the others map its file:
@@ -24,6 +28,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -34,12 +39,13 @@ from models.recommendations import external_user_ids
 from recsys.artifacts import Artifact
 from recsys.factorization import MatrixFactorization
 from recsys.topn import Ids, Scores
-from service.recs.catalog import Catalog
+from service.recs.catalog import NOT_KEPT, RUN_KINDS, Catalog
+from service.recs.nearest import history, nearest_played, unit_rows
 
 log = logging.getLogger(__name__)
 
 BLOCK_USERS = 1024
-HISTORY = 50  # items of a listener's history that reasons look at
+PAGE = 4096
 
 
 @dataclass(frozen=True, eq=False)
@@ -79,7 +85,12 @@ class Served:
         names = external_user_ids(session, store_users)
         user_external = [names.get(int(u), "") for u in store_users]
         users = {name: i for i, name in enumerate(user_external) if name}
-        top = Candidates(artifact, min(candidates, artifact.model.n_items), cache_dir)
+        unit = None
+        model = artifact.model
+        if isinstance(model, MatrixFactorization):
+            unit = unit_rows(model.item_factors)
+        n = min(candidates, artifact.model.n_items)
+        top = Candidates(artifact, n, cache_dir, catalog, unit)
         recent = np.zeros(len(catalog.item_ids), dtype=np.int64)
         if artifact.serving is not None:
             recent = artifact.serving.recent_listeners
@@ -87,11 +98,6 @@ class Served:
         ranked = np.lexsort((np.arange(len(listeners)), -listeners, -recent))
         order: npt.NDArray[np.int32] = ranked[catalog.present[ranked]].astype(np.int32)
         counts = np.where(recent[order] > 0, recent[order], listeners[order]).astype(np.float32)
-        unit = None
-        model = artifact.model
-        if isinstance(model, MatrixFactorization):
-            norms = np.linalg.norm(model.item_factors, axis=1, keepdims=True)
-            unit = (model.item_factors / np.maximum(norms, 1e-12)).astype(np.float32)
         log.info(
             "version %d loaded in %.1f s; ranking %d candidates of %d listeners",
             version_id, time.perf_counter() - started, top.n, len(users),
@@ -100,41 +106,74 @@ class Served:
         return cls(version_id, artifact, catalog, users, user_external, top, order, counts, unit)
 
     def history(self, user: int) -> npt.NDArray[np.int32]:
-        """Dense items the known listener ``user`` played in training; when there are more
-        than ``HISTORY``, the most confident ``HISTORY`` of them."""
-        ui = self.artifact.user_items
-        start, stop = ui.indptr[user], ui.indptr[user + 1]
-        items: npt.NDArray[np.int32] = ui.indices[start:stop]
-        if stop - start > HISTORY:
-            items = items[np.argsort(-ui.data[start:stop], kind="stable")[:HISTORY]]
-        return items
+        """See :func:`service.recs.nearest.history`."""
+        return history(self.artifact.user_items, user)
+
+
+class Row(NamedTuple):
+    """One listener's candidates: dense ``ids`` (-1 padding), ``scores``, nearest played
+    items (``near``, None without unit factors) and artist runs (``runs``)."""
+
+    ids: Ids
+    scores: Scores
+    near: npt.NDArray[np.int32] | None
+    runs: npt.NDArray[np.uint8]
 
 
 class Candidates:
-    """Every known listener's top ``n`` unheard items; see the module docstring."""
+    """Every known listener's top ``n`` unheard items (``ids``, ``scores``), their artist
+    runs (``runs``) and, given unit item factors, each one's nearest item of the
+    listener's history (``near``); see the module docstring. The cache is named by the
+    artifact and the catalog the runs were worked out on."""
 
-    def __init__(self, artifact: Artifact, n: int, cache_dir: Path) -> None:
+    def __init__(
+        self,
+        artifact: Artifact,
+        n: int,
+        cache_dir: Path,
+        catalog: Catalog,
+        unit: npt.NDArray[np.float32] | None = None,
+    ) -> None:
         self.artifact = artifact
         self.n = n
-        self.cache = cache_dir / f"{artifact.checksum[:32]}-{n}"
+        self.catalog = catalog
+        self.unit = unit
+        self.cache = cache_dir / f"{artifact.checksum[:32]}-{catalog.digest}-{n}"
         users = artifact.model.n_users
         self.ids = np.full((users, n), -1, dtype=np.int32)
         self.scores = np.full((users, n), -np.inf, dtype=np.float32)
+        self.runs = np.full((users, len(RUN_KINDS), n), NOT_KEPT, dtype=np.uint8)
+        self.near: npt.NDArray[np.int32] | None = None
+        if unit is not None:
+            self.near = np.full((users, n), -1, dtype=np.int32)
         self.ready = np.zeros(users, dtype=bool)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.done = threading.Event()
 
-    def get(self, user: int) -> tuple[Ids, Scores]:
+    def get(self, user: int) -> Row:
         """The listener's candidates, ranked now if the background has not got to them."""
         if not self.ready[user]:
-            ids, scores = rank(self.artifact, np.array([user]), self.n)
-            target = self.ids  # the mapped ranking of another worker is read-only and whole
-            if target.flags.writeable:
-                target[user], self.scores[user] = ids[0], scores[0]
+            users = np.array([user])
+            ids, scores = rank(self.artifact, users, self.n)
+            near = self._nearest(users, ids)
+            runs = self.catalog.artist_runs(ids)
+            if self.ids.flags.writeable:  # another worker's mapped ranking is read-only
+                self.ids[user], self.scores[user], self.runs[user] = ids[0], scores[0], runs[0]
+                if self.near is not None and near is not None:
+                    self.near[user] = near[0]
                 self.ready[user] = True
-            return ids[0], scores[0]
-        return self.ids[user], self.scores[user]
+            return Row(ids[0], scores[0], None if near is None else near[0], runs[0])
+        near_row = None if self.near is None else self.near[user]
+        return Row(self.ids[user], self.scores[user], near_row, self.runs[user])
+
+    def _nearest(
+        self, users: npt.NDArray[np.int64], ids: npt.NDArray[np.int32]
+    ) -> npt.NDArray[np.int32] | None:
+        if self.unit is None:
+            return None
+        ui = self.artifact.user_items
+        return nearest_played(self.unit, ids, [history(ui, u) for u in users.tolist()])
 
     def start(self, version_id: int) -> None:
         name = f"candidates-{version_id}"
@@ -161,6 +200,8 @@ class Candidates:
                     return
                 self._write()
                 how = "ranked"
+        if how == "mapped":
+            self._touch()
         self.done.set()
         log.info(
             "version %d: candidates of all %d listeners %s in %.1f s",
@@ -175,27 +216,54 @@ class Candidates:
             block = np.arange(start, min(start + BLOCK_USERS, users))
             block = block[~self.ready[block]]
             if len(block):
-                self.ids[block], self.scores[block] = rank(self.artifact, block, self.n)
+                ids, self.scores[block] = rank(self.artifact, block, self.n)
+                self.ids[block] = ids
+                self.runs[block] = self.catalog.artist_runs(ids)
+                near = self._nearest(block, ids)
+                if self.near is not None and near is not None:
+                    self.near[block] = near
                 self.ready[block] = True
         return True
 
+    def _arrays(self) -> dict[str, npt.NDArray[Any]]:
+        arrays: dict[str, npt.NDArray[Any]] = {
+            "ids": self.ids,
+            "scores": self.scores,
+            "runs": self.runs,
+        }
+        if self.near is not None:
+            arrays["near"] = self.near
+        return arrays
+
     def _mapped(self) -> bool:
-        try:
-            ids = np.load(f"{self.cache}-ids.npy", mmap_mode="r", allow_pickle=False)
-            scores = np.load(f"{self.cache}-scores.npy", mmap_mode="r", allow_pickle=False)
-        except (OSError, ValueError):
-            return False
-        if ids.shape != self.ids.shape or scores.shape != self.scores.shape:
-            return False
-        # plain views: numpy's memmap subclass adds microseconds to every operation
-        self.ids, self.scores = ids.view(np.ndarray), scores.view(np.ndarray)
+        mapped = {}
+        for name, mine in self._arrays().items():
+            try:
+                theirs = np.load(f"{self.cache}-{name}.npy", mmap_mode="r", allow_pickle=False)
+            except (OSError, ValueError):
+                return False
+            if theirs.shape != mine.shape or theirs.dtype != mine.dtype:
+                return False
+            # plain views: numpy's memmap subclass adds microseconds to every operation
+            mapped[name] = theirs.view(np.ndarray)
+        self.ids, self.scores, self.runs = mapped["ids"], mapped["scores"], mapped["runs"]
+        self.near = mapped.get("near")
         self.ready[:] = True
         return True
 
+    def _touch(self) -> None:
+        """Read one value of every page of the mapped files, so this process's page table
+        holds them all before requests come (a first touch is a fault of its own, paid by
+        a request otherwise)."""
+        for array in self._arrays().values():
+            flat = array.reshape(-1)
+            int(flat[:: max(1, PAGE // flat.itemsize)].sum())
+
     def _write(self) -> None:
-        """Write the ranking for other workers; a failure only costs them the work."""
+        """Write the ranking for other workers; a failure only costs them the work. The
+        ids go last: a worker maps the files only when all of them are there."""
         try:
-            for name, array in (("ids", self.ids), ("scores", self.scores)):
+            for name, array in sorted(self._arrays().items(), key=lambda kv: kv[0] == "ids"):
                 tmp = f"{self.cache}-{name}.{os.getpid()}.tmp.npy"
                 np.save(tmp, array, allow_pickle=False)
                 os.replace(tmp, f"{self.cache}-{name}.npy")

@@ -15,7 +15,7 @@ store; :func:`needs_store` tells a route when to leave the event loop for that.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -37,13 +37,15 @@ from recsys.errors import ModelNotReady
 from recsys.topn import Ids, Scores
 from service.errors import NotFound
 from service.recs import reasons, respond
-from service.recs.catalog import Filters
+from service.recs.catalog import NOT_KEPT, RUN_KINDS, Filters
 from service.recs.fresh import FreshListening
 from service.recs.index import Served, rank
 
 Source = Literal["model", "fresh", "popular", "seeds"]
 NO_MODEL = "no model version is active; run `encore retrain --promote always` first"
 Deeper = Callable[[int], tuple[Ids, Scores]]  # the top n, one row
+History = Callable[[], npt.NDArray[np.int32]]  # dense items, most confident first
+NO_HISTORY = np.zeros(0, np.int32)
 DEEPER = 10  # each deeper ranking is this many times longer
 
 
@@ -59,8 +61,20 @@ class Answer:
 class Ranked:
     ids: npt.NDArray[np.int32]
     scores: npt.NDArray[np.float32]
-    history: npt.NDArray[np.int32] = field(default_factory=lambda: np.zeros(0, np.int32))
+    history: History = lambda: NO_HISTORY  # asked only when reasons are worked out
     deeper: Deeper | None = None  # a longer ranking, when ids is a prefix of it
+    near: npt.NDArray[np.int32] | None = None  # each item's nearest of history, if known
+    runs: npt.NDArray[np.uint8] | None = None  # artist runs by RUN_KINDS, if known
+
+
+@dataclass(frozen=True, slots=True)
+class Picked:
+    """What :func:`pick` kept: dense items, their scores, and their nearest played items
+    when the ranking carried them (``near``; None: work them out)."""
+
+    dense: list[int]
+    scores: list[float]
+    near: list[int] | None
 
 
 def needs_store(served: Served | None, fresh: FreshListening, user_id: str) -> bool:
@@ -101,8 +115,9 @@ def for_user(
     if folded is not None:
         row = folded.row
         source = "fresh"
-        ranked = Ranked(folded.ids, folded.scores, folded.history,
-                         lambda n: model.recommend_rows(row, N=n))  # fmt: skip
+        history = folded.history
+        ranked = Ranked(folded.ids, folded.scores, lambda: history,
+                        lambda n: model.recommend_rows(row, N=n))  # fmt: skip
         if not exclude_listened:
             ranked.ids, ranked.scores = model.recommend_rows(row, n_items, False)
             ranked.ids, ranked.scores, ranked.deeper = ranked.ids[0], ranked.scores[0], None
@@ -112,29 +127,32 @@ def for_user(
         rows = art.user_items[user] if not exclude_listened else None
         if rows is not None:
             ids, scores = model.recommend([user], rows, N=n_items, filter_already_liked=False)
-            ranked = Ranked(ids[0], scores[0], served.history(user))
+            ranked = Ranked(ids[0], scores[0], lambda: served.history(user))
         else:
-            top_ids, top_scores = served.top.get(user)
+            top = served.top.get(user)
             ranked = Ranked(
-                top_ids, top_scores, served.history(user),
-                lambda n: rank(art, np.array([user]), n),
+                top.ids, top.scores, lambda: served.history(user),
+                lambda n: rank(art, np.array([user]), n), top.near, top.runs,
             )  # fmt: skip
         store_user = int(art.user_ids.ids[user])
     else:
         source = "popular"
         ranked = Ranked(served.popular, served.popular_scores)
         store_user = None if listener is None else listener.user_id
-    dense, picked = pick(served, ranked, filters, limit)
-    why = reasons.because(served, dense, ranked.history, "played")
+    picked = pick(served, ranked, filters, limit)
+    if picked.near is not None:
+        why = reasons.played(served, picked.near)
+    else:
+        why = reasons.because(served, np.asarray(picked.dense), ranked.history(), "played")
     rec_id = respond.rec_id()
-    meta = {"user_id": user_id, "count": len(dense), "model_version": served.version_id,
+    meta = {"user_id": user_id, "count": len(picked.dense), "model_version": served.version_id,
             "rec_id": rec_id, "source": source}  # fmt: skip
-    data = respond.items(served.catalog, dense, picked, why)
+    item_ids = served.catalog.item_id_list
     record = ServedList(
         rec_id, store_user, datetime.now(UTC), served.version_id, source,
-        served.catalog.item_ids[dense].tolist(),
+        [item_ids[i] for i in picked.dense],
     )  # fmt: skip
-    return Answer(respond.body(meta, data), record)
+    return Answer(respond.body(meta, served.catalog, picked.dense, picked.scores, why), record)
 
 
 def for_seeds(
@@ -177,33 +195,40 @@ def for_seeds(
     ids, scores = art.model.recommend_rows(row, N=n, filter_already_liked=False)
     keep = ~np.isin(ids[0], items)
     deeper = _without(items, lambda n: art.model.recommend_rows(row, n + len(items), False))
-    ranked = Ranked(ids[0][keep], scores[0][keep], seeds, deeper)
-    dense, picked = pick(served, ranked, filters, limit)
-    why = reasons.because(served, dense, seeds, "chose")
+    ranked = Ranked(ids[0][keep], scores[0][keep], lambda: seeds, deeper)
+    picked = pick(served, ranked, filters, limit)
+    why = reasons.because(served, np.asarray(picked.dense, dtype=np.int32), seeds, "chose")
     rec_id = respond.rec_id()
-    meta = {"count": len(dense), "model_version": served.version_id, "rec_id": rec_id,
+    meta = {"count": len(picked.dense), "model_version": served.version_id, "rec_id": rec_id,
             "source": "seeds"}  # fmt: skip
-    data = respond.items(cat, dense, picked, why)
     record = ServedList(rec_id, None, datetime.now(UTC), served.version_id, "seeds",
-                        cat.item_ids[dense].tolist())  # fmt: skip
-    return Answer(respond.body(meta, data), record)
+                        [cat.item_id_list[i] for i in picked.dense])  # fmt: skip
+    return Answer(respond.body(meta, cat, picked.dense, picked.scores, why), record)
 
 
-def pick(
-    served: Served, ranked: Ranked, filters: Filters, limit: int
-) -> tuple[npt.NDArray[np.int32], list[float]]:
+def pick(served: Served, ranked: Ranked, filters: Filters, limit: int) -> Picked:
     """The first ``limit`` ranked items that pass ``filters``; when the ranking in hand
     runs out first, it is ranked again ``DEEPER`` times longer, up to the whole catalog."""
-    ids, scores = ranked.ids, ranked.scores
-    keep = served.catalog.keep_items(ids, filters, limit)
+    ids, scores, near = ranked.ids, ranked.scores, ranked.near
+    catalog = served.catalog
+    if ranked.runs is not None and catalog.only_kind_and_cap(filters):
+        # the listener's artist runs answer a kind and a cap at once (see Catalog.artist_runs)
+        runs = ranked.runs[RUN_KINDS.index(filters.kind)]
+        at = np.flatnonzero(runs < (filters.max_per_artist or NOT_KEPT))[:limit]
+    else:
+        at = np.asarray(catalog.keep_items(ids, filters, limit), dtype=np.intp)
     n_items = served.artifact.model.n_items
     n = len(ids)
-    while len(keep) < limit and ranked.deeper is not None and (ids >= 0).all() and n < n_items:
+    while len(at) < limit and ranked.deeper is not None and (ids >= 0).all() and n < n_items:
         n = min(n * DEEPER, n_items)
         longer, longer_scores = ranked.deeper(n)
-        ids, scores = longer[0], longer_scores[0]
-        keep = served.catalog.keep_items(ids, filters, limit)
-    return ids[keep].astype(np.int32), scores[keep].astype(float).tolist()
+        ids, scores, near = longer[0], longer_scores[0], None
+        at = np.asarray(catalog.keep_items(ids, filters, limit), dtype=np.intp)
+    if not len(at):
+        return Picked([], [], None)
+    # float32 scores become the floats they are (tolist converts exactly)
+    kept_near = None if near is None else near.take(at).tolist()
+    return Picked(ids.take(at).tolist(), scores.take(at).tolist(), kept_near)
 
 
 def _without(items: npt.NDArray[np.int32], deeper: Deeper) -> Deeper:

@@ -20,6 +20,7 @@ from service.schemas.fields import IsoDate
 from service.schemas.recommendations import KindName
 
 LISTS = frozenset({"exclude_artists"})
+PARSED = 1024  # query strings whose parse is kept (a client repeats its own few)
 
 
 class UserListQuery(BaseModel):
@@ -49,6 +50,24 @@ class UserListQuery(BaseModel):
     def filters(self) -> Filters:
         return Filters(self.kind, self.genre, frozenset(self.exclude_artists),
                        self.released_after, self.max_per_artist)  # fmt: skip
+
+
+_parsed: dict[bytes, tuple[UserListQuery, Filters]] = {}
+
+
+def parse_raw(raw: bytes) -> tuple[UserListQuery, Filters] | JSONResponse:
+    """:func:`parse` of the raw query string ``raw``, with its filters; a query string
+    seen before is not parsed again (the parse is a pure function of its bytes)."""
+    known = _parsed.get(raw)
+    if known is not None:
+        return known
+    params = parse(QueryParams(raw))
+    if isinstance(params, JSONResponse):
+        return params
+    if len(_parsed) >= PARSED:
+        _parsed.clear()
+    _parsed[raw] = found = (params, params.filters())
+    return found
 
 
 def parse(query: QueryParams) -> UserListQuery | JSONResponse:

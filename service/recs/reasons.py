@@ -3,7 +3,8 @@
 "because you played X" names the item of the listener's history (their most confident
 ``HISTORY`` items) nearest the recommended one: by the cosine of item factors for
 factor models, by the item-item similarity for item-kNN. Popularity has no neighbours
-to point at, so its lists say what they are.
+to point at, so its lists say what they are. A known listener's precomputed candidates
+carry their nearest played items already (:mod:`service.recs.nearest`): :func:`played`.
 """
 
 from __future__ import annotations
@@ -14,8 +15,15 @@ import orjson
 import scipy.sparse as sp
 
 from recsys.neighbours import ItemKnn
-from service.recs.index import HISTORY, Served
+from service.recs.index import Served
+from service.recs.nearest import HISTORY
 from service.recs.respond import POPULAR
+
+
+def played(served: Served, near: list[int]) -> list[bytes]:
+    """The reasons of items whose nearest played items are ``near`` (-1: none)."""
+    titles = served.catalog.played_json
+    return [titles[i] if i >= 0 else POPULAR for i in near]
 
 
 def because(

@@ -8,13 +8,28 @@ from __future__ import annotations
 import os
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
 import orjson
+from starlette.responses import Response
 
 from service.recs.catalog import Catalog
 
 POPULAR = orjson.dumps("popular with listeners lately")
+
+
+class JsonBytes(Response):
+    """A response of JSON already encoded, its two headers built without Starlette's
+    general header handling."""
+
+    media_type = "application/json"
+
+    def __init__(self, content: bytes) -> None:
+        self.status_code = 200
+        self.background = None
+        self.body = content
+        self.raw_headers = [
+            (b"content-length", str(len(content)).encode()),
+            (b"content-type", b"application/json"),
+        ]
 
 
 def rec_id() -> str:
@@ -23,34 +38,30 @@ def rec_id() -> str:
 
 
 RANKS = [b',"rank":%d' % r for r in range(1, 1001)]
+RANKS_REASON = [rank + b',"reason":' for rank in RANKS]
 
 
-def items(
+def body(
+    meta: dict[str, Any],
     catalog: Catalog,
-    dense: npt.NDArray[np.int32],
+    dense: list[int],
     scores: list[float],
     reasons: list[bytes] | None = None,
 ) -> bytes:
-    """The JSON array of the items at dense indices ``dense``, ranked from 1; ``reasons``
-    holds each item's reason as a JSON string."""
-    if not scores:
-        return b"[]"
-    head = catalog.item_json
-    # orjson writes every score at once; its list splits into the scores' own encodings
-    encoded = orjson.dumps(scores)[1:-1].split(b",")
-    if reasons is None:
-        parts = [
-            b"".join((head[i], b',"score":', s, RANKS[r], b"}"))
-            for r, (i, s) in enumerate(zip(dense.tolist(), encoded, strict=True))
-        ]
-    else:
-        parts = [
-            b"".join((head[i], b',"score":', s, RANKS[r], b',"reason":', why, b"}"))
-            for r, (i, s, why) in enumerate(zip(dense.tolist(), encoded, reasons, strict=True))
-        ]
-    return b"[" + b",".join(parts) + b"]"
-
-
-def body(meta: dict[str, Any], data: bytes) -> bytes:
-    """``meta``'s fields then ``data``, as one JSON object."""
-    return orjson.dumps(meta)[:-1] + b',"data":' + data + b"}"
+    """One JSON object: ``meta``'s fields, then ``data``, the items at dense indices
+    ``dense`` with their ``scores``, ranked from 1; ``reasons`` holds each item's reason
+    as a JSON string. One join of pre-encoded pieces."""
+    parts = [orjson.dumps(meta)[:-1], b',"data":[']
+    if scores:
+        head = catalog.item_json_score
+        # orjson writes every score at once; its list splits into the scores' own encodings
+        encoded = orjson.dumps(scores)[1:-1].split(b",")
+        if reasons is None:
+            for r, (i, s) in enumerate(zip(dense, encoded, strict=True)):
+                parts += (head[i], s, RANKS[r], b"},")
+        else:
+            for r, (i, s, why) in enumerate(zip(dense, encoded, reasons, strict=True)):
+                parts += (head[i], s, RANKS_REASON[r], why, b"},")
+        parts[-1] = b"}"
+    parts.append(b"]}")
+    return b"".join(parts)

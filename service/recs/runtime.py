@@ -63,6 +63,11 @@ class Recs:
         if served is not None:
             served.top.stop(wait=30)
 
+    def due(self) -> bool:
+        """Whether :meth:`served` has a check to start; if not, ``models.served`` is the
+        answer, without a coroutine."""
+        return self.models.due() or self.fresh.due(self.models.served)
+
     async def served(self) -> Served | None:
         """The version to answer with. A due check for a newer version runs in the thread
         pool (one request in a while waits for it); a due look for news runs there too,

@@ -43,9 +43,9 @@ def similar_items(
     n = min(served.candidates, art.model.n_items - 1)
     ids, scores = art.model.similar_items([index], N=n)
     ranked = Ranked(ids[0], scores[0], deeper=lambda n: art.model.similar_items([index], N=n))
-    dense, picked = pick(served, ranked, filters, limit)
-    meta = {"item_id": item_id, "count": len(dense), "model_version": served.version_id}
-    return Answer(respond.body(meta, respond.items(served.catalog, dense, picked)))
+    picked = pick(served, ranked, filters, limit)
+    meta = {"item_id": item_id, "count": len(picked.dense), "model_version": served.version_id}
+    return Answer(respond.body(meta, served.catalog, picked.dense, picked.scores))
 
 
 def similar_artists(

@@ -5,12 +5,25 @@ The access is checked before anything else on every route of the router: ``PUBLI
 implies all), or ``READ_OWN`` / ``ADMIN_OWN`` (the same, or the end-user token of the
 route's ``{user_id}``). A route that needs more than its router adds a dependency from
 ``service.deps`` to its decorator, e.g. ``dependencies=[AdminOrOwnerScope]``.
+
+Requests are matched against the routes in this order, so the hot read path (the user
+list) comes right after the health probes: every router above a route costs its
+requests a failed pattern match per route.
 """
 
 from fastapi import APIRouter
 
 from service.auth.access import Access
-from service.deps import ADMIN, ADMIN_OWN, INGEST, INGEST_ANY_USER, PUBLIC, READ, READ_OWN
+from service.deps import (
+    ADMIN,
+    ADMIN_OWN,
+    INGEST,
+    INGEST_ANY_USER,
+    PUBLIC,
+    READ,
+    READ_ANY_USER,
+    READ_OWN,
+)
 from service.routes import (
     audiences,
     catalog,
@@ -29,17 +42,19 @@ from service.routes import (
     signin,
     similar,
     users,
+    whoami,
     wrapped,
 )  # fmt: skip
 
 ROUTERS: tuple[tuple[APIRouter, Access], ...] = (
     (health.router,    PUBLIC),    # GET /healthz, GET /readyz
+    (recommendations.router, READ_OWN),  # GET /v1/users/{user_id}/recommendations,
+                                         # POST /v1/recommendations (key only)
+    (whoami.router,    READ_ANY_USER),  # GET /v1/whoami (a read key or any listener's token)
     (events.router,    INGEST),    # POST /v1/events
     (feedback.router,  INGEST),    # POST /v1/feedback
     (catalog.router,   READ),      # GET /v1/items, GET /v1/artists
     (history.router,   READ_OWN),  # GET /v1/users/{user_id}/history
-    (recommendations.router, READ_OWN),  # GET /v1/users/{user_id}/recommendations,
-                                         # POST /v1/recommendations (key only)
     (similar.router,   READ_OWN),  # GET /v1/users/{user_id}/similar; GET /v1/items|artists/
                                    # {id}/similar (key only)
     (imports.router,   INGEST_ANY_USER),  # POST /v1/imports, GET /v1/imports/{job_id}

@@ -18,6 +18,7 @@ from service.deps import RecsDep
 from service.experiments import experiment_resolver
 from service.recs import lists, query
 from service.recs.catalog import Filters
+from service.recs.respond import JsonBytes
 from service.recs.runtime import Recs
 from service.schemas.errors import MODEL_NOT_READY, refusal
 from service.schemas.recommendations import Recommendations, SeedRequest, SeedsAnswer
@@ -44,17 +45,18 @@ async def recommendations(request: Request, user_id: str) -> Response:
             "type": "string_too_long", "loc": ["path", "user_id"],
             "msg": f"String should have at most {USER_ID} characters", "input": user_id,
         }]}, status_code=422)  # fmt: skip
-    params = query.parse(request.query_params)
-    if isinstance(params, JSONResponse):
-        return params
+    parsed = query.parse_raw(request.scope["query_string"])
+    if isinstance(parsed, JSONResponse):
+        return parsed
+    params, filters = parsed
     recs: Recs = request.app.state.recs
-    served = await recs.served()
+    served = await recs.served() if recs.due() else recs.models.served
     args = (served, recs.fresh, recs.sessions)
     # A running experiment may put the listener in the popularity arm; a model arm is
     # answered by the active version (one version is served at a time).
     arm = experiment_resolver(request).resolve(user_id)
     personal = arm is None or arm.model_version_id is not None
-    kwargs = {"user_id": user_id, "limit": params.limit, "filters": params.filters(),
+    kwargs = {"user_id": user_id, "limit": params.limit, "filters": filters,
               "exclude_listened": params.exclude_listened, "personal": personal}  # fmt: skip
     if lists.needs_store(served, recs.fresh, user_id):
         answer = await run_in_threadpool(lambda: lists.for_user(*args, **kwargs))  # type: ignore[arg-type]
@@ -65,7 +67,7 @@ async def recommendations(request: Request, user_id: str) -> Response:
         if arm is not None:
             record = dataclasses.replace(record, experiment_id=arm.experiment_id, arm=arm.arm)
         recs.log.add(record)
-    return Response(answer.body, media_type=JSON)
+    return JsonBytes(answer.body)
 
 
 @router.post(

@@ -209,3 +209,27 @@ def test_encore_auth_off_in_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.delenv("ENCORE_AUTH")
     monkeypatch.setenv("ENCORE_AUTH__ENABLED", "false")
     assert Settings(_env_file=None).auth.enabled is False
+
+
+def test_whoami_names_the_key_or_listener_and_its_scopes(
+    live: LiveServer, user_client: Callable[[str], httpx.Client]
+) -> None:
+    with live.client(live.headers("read", "ingest")) as reader:
+        got = reader.get("/v1/whoami")
+    assert got.status_code == 200, got.text
+    body = got.json()
+    assert body["kind"] == "key" and body["scopes"] == ["ingest", "read"]
+    assert body["user_id"] is None and isinstance(body["key_id"], int)
+    with live.client(live.headers("admin")) as admin:
+        other = admin.get("/v1/whoami").json()
+    assert other["scopes"] == ["admin"] and other["key_id"] != body["key_id"]
+    alice = user_client("alice").get("/v1/whoami").json()
+    assert alice == {"kind": "user", "key_id": None, "user_id": "alice", "scopes": []}
+
+
+def test_whoami_with_auth_off_is_open_with_every_scope(db_url: str, store: Store) -> None:
+    settings = Settings(database_url=db_url, auth={"enabled": False}, _env_file=None)
+    with LiveServer(settings, store) as live, live.client() as anon:
+        got = anon.get("/v1/whoami").json()
+    assert got == {"kind": "open", "key_id": None, "user_id": None,
+                   "scopes": ["admin", "ingest", "read"]}  # fmt: skip

@@ -1,0 +1,145 @@
+"""What a list is built from, on a model trained on both databases: the item-by-item
+filter of a listener's precomputed candidates keeps exactly what the array filter of a
+long ranking keeps, under random business filters; the reasons ranked with the
+candidates are the ones worked out per request; and a second worker maps the first
+one's ranking, reasons included."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from service.recs import reasons
+from service.recs.catalog import KINDS, SHORT, Filters
+from service.recs.index import Served
+from service.recs.lists import Ranked, pick
+from service.retraining import Outcome
+from service.settings import Settings
+from service.store import Store
+from tests.service.test_recommendations_api import recs_settings, synth_history, train
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path) -> Settings:
+    return recs_settings(db_url, tmp_path)
+
+
+@pytest.fixture
+def trained(store: Store, settings: Settings) -> tuple[Store, Outcome]:
+    history = synth_history(store)
+    return history, train(history, settings, "als")
+
+
+def load(store: Store, outcome: Outcome, cache: Path, candidates: int = 200) -> Served:
+    with store.sessions() as session:
+        served = Served.load(outcome.version_id, outcome.artifact, session,
+                             candidates=candidates, cache_dir=cache)  # fmt: skip
+    assert served.top.done.wait(60)
+    return served
+
+
+def random_filters(rng: np.random.Generator, served: Served) -> Filters:
+    cat = served.catalog
+    present = np.flatnonzero(cat.present)
+    heard = cat.first_heard[present]
+    cut = float(np.quantile(heard[~np.isnan(heard)], rng.uniform(0.1, 0.9)))
+    artists = cat.artist_ids.ids.tolist()
+    return Filters(
+        kind=KINDS[rng.integers(len(KINDS))] if rng.random() < 0.6 else None,
+        genre=str(rng.choice(sorted(cat.tags))).upper() if rng.random() < 0.3 else None,
+        exclude_artists=frozenset(int(a) for a in rng.choice(artists, rng.integers(0, 4))),
+        released_after=datetime.fromtimestamp(cut, UTC).date() if rng.random() < 0.3 else None,
+        max_per_artist=int(rng.integers(1, 4)) if rng.random() < 0.7 else None,
+    )
+
+
+def test_the_item_by_item_filter_keeps_what_the_array_filter_keeps(
+    trained: tuple[Store, Outcome], tmp_path: Path
+) -> None:
+    store, outcome = trained
+    served = load(store, outcome, tmp_path / "cache")
+    rng = np.random.default_rng(11)
+    n_users = outcome.artifact.model.n_users
+    kept_some = 0
+    for _ in range(300):
+        ids = served.top.get(int(rng.integers(n_users))).ids
+        filters, limit = random_filters(rng, served), int(rng.integers(1, 30))
+        assert len(ids) <= SHORT
+        short = served.catalog.keep_items(ids, filters, limit)
+        # -1 padding past SHORT sends the same ranking down the array path
+        padded = np.concatenate([ids, np.full(SHORT, -1, dtype=np.int32)])
+        assert short == served.catalog.keep_items(padded, filters, limit), filters
+        kept_some += bool(short)
+    assert kept_some > 100  # the filters were not all empty-handed
+    # an unknown genre or every artist excluded keeps nothing on either path
+    everyone = frozenset(served.catalog.artist_ids.ids.tolist())
+    for nothing in (Filters(genre="no-such-tag"), Filters(exclude_artists=everyone)):
+        assert served.catalog.keep_items(ids, nothing, 10) == []
+
+
+def test_artist_runs_pick_what_the_filter_picks_for_a_kind_and_a_cap(
+    trained: tuple[Store, Outcome], tmp_path: Path
+) -> None:
+    store, outcome = trained
+    served = load(store, outcome, tmp_path / "cache", candidates=40)
+    art = outcome.artifact
+    full = 0
+    for user in range(art.model.n_users):
+        top = served.top.get(user)
+        for kind in (None, *KINDS):
+            for cap in (None, 1, 2, 3):
+                filters, limit = Filters(kind=kind, max_per_artist=cap), 1 + user % 25
+                with_runs = pick(served, Ranked(top.ids, top.scores, runs=top.runs), filters, limit)
+                filtered = pick(served, Ranked(top.ids, top.scores), filters, limit)
+                assert with_runs == filtered, (user, kind, cap)
+                full += len(with_runs.dense) == limit
+    assert full > art.model.n_users  # most lists were not cut short by 40 candidates
+    # a list the runs cannot fill goes deeper, to the exact filtered top
+    user = 0
+    top = served.top.get(user)
+    row = art.user_items[user]
+    deeper = Ranked(top.ids, top.scores, runs=top.runs,
+                    deeper=lambda n: art.model.recommend([user], row, N=n))  # fmt: skip
+    exact = Ranked(*(a[0] for a in art.model.recommend([user], row, N=art.model.n_items)))
+    capped = Filters(kind="track", max_per_artist=1)
+    assert pick(served, deeper, capped, 60) == pick(served, exact, capped, 60)
+
+
+def test_reasons_ranked_with_the_candidates_name_the_nearest_played_item(
+    trained: tuple[Store, Outcome], tmp_path: Path
+) -> None:
+    store, outcome = trained
+    served = load(store, outcome, tmp_path / "cache")
+    unit = served.unit_items
+    assert served.top.near is not None and unit is not None
+    same = 0
+    for user in range(outcome.artifact.model.n_users):
+        ids, _, near, _ = served.top.get(user)
+        assert near is not None
+        valid = ids >= 0
+        history = served.history(user)
+        assert np.isin(near[valid], history).all() and (near[~valid] == -1).all()
+        # the per-request reasons: the largest cosine with a played item (ties are
+        # items with equal factors, where the last bit of a product picks one)
+        cosines = unit[ids[valid]] @ unit[history].T
+        mine = np.einsum("ij,ij->i", unit[ids[valid]], unit[near[valid]])
+        np.testing.assert_allclose(mine, cosines.max(axis=1), atol=1e-6)
+        expected = reasons.because(served, ids[valid], history, "played")
+        same += reasons.played(served, near[valid].tolist()) == expected
+    assert same >= 0.9 * outcome.artifact.model.n_users
+
+
+def test_a_second_worker_maps_the_first_ones_ranking_and_reasons(
+    trained: tuple[Store, Outcome], tmp_path: Path
+) -> None:
+    store, outcome = trained
+    first = load(store, outcome, tmp_path / "cache", candidates=30)
+    second = load(store, outcome, tmp_path / "cache", candidates=30)
+    assert not second.top.ids.flags.writeable  # mapped from the first one's files
+    assert first.top.near is not None and second.top.near is not None
+    np.testing.assert_array_equal(first.top.ids, second.top.ids)
+    np.testing.assert_array_equal(first.top.near, second.top.near)
+    np.testing.assert_array_equal(first.top.scores, second.top.scores)

@@ -256,8 +256,8 @@ class Candidates:
         holds them all before requests come (a first touch is a fault of its own, paid by
         a request otherwise)."""
         for array in self._arrays().values():
-            flat = array.reshape(-1)
-            int(flat[:: max(1, PAGE // flat.itemsize)].sum())
+            raw = array.reshape(-1).view(np.uint8)  # bytes: a score may be inf or NaN
+            int(raw[::PAGE].sum(dtype=np.uint64))
 
     def _write(self) -> None:
         """Write the ranking for other workers; a failure only costs them the work. The

@@ -247,3 +247,30 @@ def sample_path() -> Path:
     from data.sample import SAMPLE
 
     return SAMPLE
+
+
+# Variants of a test left to the slow run (`pytest -m slow`) to keep `make test` under ten
+# minutes on two cores: each test keeps, in the default run, the variant named in the
+# comment, which covers what the others add (the others repeat it in another zone, at
+# another granularity or on the other backend where the backend plays no part).
+SLOW_VARIANTS: dict[str, tuple[str, ...]] = {
+    # keeps [*-day] on both backends: the daily series is the finest, DST days included
+    "test_metrics_agree_with_pandas_in_every_zone": ("-week]", "-month]"),
+    # keeps Europe/Amsterdam (DST) on both backends
+    "test_rolled_up_stats_agree_with_pandas": ("America/New_York", "Asia/Kolkata"),
+    # keeps SQLite: the same real exports and pandas reference on the other backend
+    "test_real_histories_agree_with_pandas": ("[postgresql]",),
+    # keeps SQLite: a date is refused before anything reads the store
+    "test_query_dates_are_calendar_dates_only": ("[postgresql-",),
+    # keeps SQLite for every route; keys on PostgreSQL are checked by the other auth tests
+    "test_without_a_key_is_401_and_with_the_wrong_scope_403": ("[postgresql-",),
+    # keeps SQLite: an artifact path is refused before anything reads the store
+    "test_a_version_row_cannot_point_a_server_at_other_files": ("[postgresql-",),
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        name = getattr(item, "originalname", item.name)
+        if any(part in item.name for part in SLOW_VARIANTS.get(name, ())):
+            item.add_marker(pytest.mark.slow)

@@ -59,10 +59,9 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 
-# Three test processes on two cores: the suite waits on servers, browsers and databases
-# about a third of the time (PYTEST_WORKERS=auto: one per core). A file's tests may run in
-# any of them, so no test may rely on another's leftovers.
-PYTEST_WORKERS ?= 3
+# Two test processes, one per core here (PYTEST_WORKERS=auto uses every core); a test
+# file's tests may run in either, so no test may rely on another's leftovers.
+PYTEST_WORKERS ?= 2
 pytest: install browser
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal
 

@@ -294,10 +294,10 @@ def comparable_plays(
     stmt = select(e.item_id, e.user_id, e.ms_played).where(e.private.is_(False))
     stmt = _users(_within(stmt, [(start, end)]), None, comparisons=True)
     plays = int_matrix(session, stmt, 3)
-    artist = case((Item.kind == ItemKind.track, Item.artist_id), else_=NOT_MUSIC)
-    items = int_matrix(session, select(Item.id, artist).order_by(Item.id), 2)
+    items = _item_codes(session, None)
     at = np.searchsorted(items[:, 0], plays[:, 0])
-    return items[:, 1][at], plays[:, 1].copy(), plays[:, 2].copy()
+    music = items[at, 1] == KINDS.index(ItemKind.track)
+    return np.where(music, items[at, 2], NOT_MUSIC), plays[:, 1].copy(), plays[:, 2].copy()
 
 
 def _chunks(ids: Iterable[int]) -> Iterable[Sequence[int]]:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import (
@@ -21,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
 CHUNK = 500
 
@@ -110,8 +112,26 @@ def insert_rows(conn: Connection, table: Table, names: Sequence[str], rows: Iter
         sql = f"INSERT INTO {table.name} ({columns}) VALUES ({marks})"
         conn.exec_driver_sql(sql, list(rows))
         return
+    with driver_cursor(conn) as cur:
+        copy_rows(cur, f"COPY {table.name} ({columns}) FROM STDIN", rows)
+
+
+@contextmanager
+def driver_cursor(conn: Connection) -> Iterator[Any]:
+    """The driver's own cursor on ``conn`` (for ``COPY``), its errors raised as SQLAlchemy
+    raises them (``IntegrityError``, ``OperationalError``, ...) so callers catch one kind."""
     raw = conn.connection.driver_connection
     assert raw is not None
-    with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:
+    dbapi_error = conn.dialect.loaded_dbapi.Error
+    try:
+        with raw.cursor() as cur:
+            yield cur
+    except dbapi_error as exc:
+        raise DBAPIError.instance(None, None, exc, dbapi_error) from exc
+
+
+def copy_rows(cur: Any, statement: str, rows: Iterable[Any]) -> None:
+    """Stream ``rows`` (tuples in the statement's column order) through ``COPY ... FROM STDIN``."""
+    with cur.copy(statement) as copy:
         for row in rows:
             copy.write_row(row)

@@ -16,9 +16,8 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy import Table
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError
 
-from models.dialect import insert_ignore_one
+from models.dialect import copy_rows, driver_cursor, insert_ignore_one
 from models.listening import Feedback, ListeningEvent
 from models.records import EventRecord, FeedbackRecord, IngestResult, Rejection
 from models.resolve import CatalogResolver, Resolution
@@ -66,20 +65,12 @@ def insert_event_rows(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> int:
         return 0
     if conn.dialect.name == "sqlite":
         return conn.exec_driver_sql(_SQLITE_INSERT, list(rows)).rowcount
-    raw = conn.connection.driver_connection
-    assert raw is not None
-    dbapi_error = conn.dialect.loaded_dbapi.Error
-    try:
-        with raw.cursor() as cur:
-            cur.execute(_PG_CREATE_STAGE)
-            with cur.copy(_PG_COPY) as copy:
-                for row in rows:
-                    copy.write_row(row)
-            cur.execute(_PG_MERGE)
-            inserted: int = cur.rowcount
-            cur.execute(f"TRUNCATE {_PG_STAGE}")
-    except dbapi_error as exc:  # raise it as SQLAlchemy would (IntegrityError, ...)
-        raise DBAPIError.instance(_PG_MERGE, None, exc, dbapi_error) from exc
+    with driver_cursor(conn) as cur:
+        cur.execute(_PG_CREATE_STAGE)
+        copy_rows(cur, _PG_COPY, rows)
+        cur.execute(_PG_MERGE)
+        inserted: int = cur.rowcount
+        cur.execute(f"TRUNCATE {_PG_STAGE}")
     return inserted
 
 

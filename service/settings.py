@@ -26,7 +26,7 @@ from pydantic_settings import (
 
 from models.engine import parse_url
 from models.errors import StoreError
-from wrapped.context import Rules
+from wrapped.rules import Rules
 
 LogLevel = Literal["debug", "info", "warning", "error", "critical"]
 

@@ -16,6 +16,7 @@ import numpy.typing as npt
 from models.catalog import ItemKind
 from models.wrapped import KINDS, NO_ALBUM, CatalogNames, Plays
 from wrapped.aggregate import STREAM_MS, Groups, group, ranked
+from wrapped.rules import Rules
 from wrapped.window import LocalTime, Window
 
 I64 = npt.NDArray[np.int64]
@@ -23,20 +24,6 @@ Mask = npt.NDArray[np.bool_]
 
 NO_ITEMS: I64 = np.zeros(0, dtype=np.int64)
 TRACK, EPISODE, VIDEO = (KINDS.index(k) for k in (ItemKind.track, ItemKind.episode, ItemKind.video))
-
-
-@dataclass(frozen=True, slots=True)
-class Rules:
-    """Who gets a report, and when comparisons mean something.
-
-    Eligibility defaults to Spotify's: at least 30 streams and 5 distinct music artists in
-    the window. Percentiles are shown only among at least ``min_comparison_users``
-    listeners (of the window, or of the top artist).
-    """
-
-    min_streams: int = 30
-    min_artists: int = 5
-    min_comparison_users: int = 20
 
 
 @dataclass(frozen=True, slots=True)

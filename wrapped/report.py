@@ -5,7 +5,7 @@ before the window, and names for the ids present), build one
 :class:`~wrapped.context.Context` per listener and run every card of
 :data:`wrapped.registry.CARDS` on it. A listener who opted out gets
 :class:`WrappedOptedOut`; one without a play in the window :class:`NothingToWrap`; one below
-the :class:`~wrapped.context.Rules` :class:`NotEligible`, with the numbers so far.
+the :class:`~wrapped.rules.Rules` :class:`NotEligible`, with the numbers so far.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from wrapped.cards.phases import Phase
 from wrapped.cards.top import Top
 from wrapped.cards.top_songs import TopSongs
 from wrapped.cards.totals import Totals
-from wrapped.context import NO_ITEMS, TRACK, Context, Rules
+from wrapped.context import NO_ITEMS, TRACK, Context
 from wrapped.errors import (
     Eligibility,
     NotEligible,
@@ -53,6 +53,7 @@ from wrapped.errors import (
 from wrapped.personality import Personality
 from wrapped.population import InMemory, PopulationFor, from_store
 from wrapped.registry import CARDS
+from wrapped.rules import Rules
 from wrapped.window import US, LocalTime, Window
 
 log = logging.getLogger(__name__)

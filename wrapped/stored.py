@@ -32,10 +32,10 @@ from models.wrapped_reports import (
     stored_fingerprints,
 )
 from wrapped.cards.missed import MissedRecommender
-from wrapped.context import Rules
 from wrapped.errors import UnknownUser, WrappedError, WrappedOptedOut
 from wrapped.population import Cached
 from wrapped.report import Report, build_report, iter_all
+from wrapped.rules import Rules
 from wrapped.window import Window
 
 log = logging.getLogger(__name__)

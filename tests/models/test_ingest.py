@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
@@ -10,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from models.catalog import Album, Artist, Item, ItemKind
+from models.dialect import insert_rows
 from models.ingest import ingest_events
 from models.listening import EventSource, ListeningEvent
 from models.records import ItemRef
@@ -123,6 +125,17 @@ def test_failed_batch_stores_nothing_and_leaves_cache_clean(store: Store) -> Non
     result = ingest_events(store.engine, store.resolver, [record(0), record(1, item=new_item)])
     assert result.accepted == 2
     assert scalar_count(store, Artist) == 2
+
+
+def test_bulk_rows_breaking_a_constraint_raise_integrity_error(store: Store) -> None:
+    """``insert_rows`` (``COPY`` on PostgreSQL) reports a broken constraint as SQLAlchemy's
+    ``IntegrityError``, as every other write does, and its transaction leaves nothing."""
+    now = datetime.now(UTC)
+    names = ["id", "external_id", "created_at", "timezone"]
+    rows = [(1, "same-listener", now, "UTC"), (2, "same-listener", now, "UTC")]
+    with pytest.raises(IntegrityError, match=r"external_id"), store.engine.begin() as conn:
+        insert_rows(conn, User.__table__, names, rows)
+    assert scalar_count(store, User) == 0
 
 
 def test_concurrent_ingest_of_overlapping_batches(store: Store) -> None:

@@ -14,8 +14,8 @@ from models.ingest import ingest_events
 from models.records import EventRecord, ItemRef
 from models.users import User
 from service.store import Store
-from wrapped.context import Rules
 from wrapped.report import Report, build_report
+from wrapped.rules import Rules
 from wrapped.window import Window
 
 LENIENT = Rules(min_streams=0, min_artists=0)

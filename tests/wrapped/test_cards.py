@@ -13,9 +13,9 @@ from models.records import EventRecord
 from models.users import User
 from service.store import Store
 from tests.wrapped.conftest import LENIENT, Add, play, set_user, tag, wrap
-from wrapped.context import Rules
 from wrapped.errors import InvalidWindow, NotEligible, NothingToWrap, UnknownUser, WrappedOptedOut
 from wrapped.report import Report, build_all, build_report
+from wrapped.rules import Rules
 from wrapped.window import Window
 
 MIN = 60_000

@@ -25,8 +25,8 @@ from service.settings import Settings
 from service.store import Store
 from tests.conftest import BACKENDS, empty_database
 from tests.data.test_importers import DATASETS, needs_data
-from wrapped.context import Rules
 from wrapped.report import Report, build_report
+from wrapped.rules import Rules
 from wrapped.window import Window
 
 FOLDER = DATASETS / "spotify-extended-efrrowini"

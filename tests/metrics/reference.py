@@ -8,6 +8,7 @@ from pandas' own time-zone conversion, sessions from a per-user ``cummax``.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -107,12 +108,19 @@ def in_range(ev: pd.DataFrame, first: date, end: date) -> pd.DataFrame:
     return ev[(ev["date"] >= first) & (ev["date"] < end)]
 
 
+def split(frame: pd.DataFrame, keys: pd.Series) -> Callable[[date], pd.DataFrame]:
+    """``frame``'s rows of one bucket key (none when it has no rows), grouped once rather
+    than masked once per period."""
+    parts = dict(tuple(frame.groupby(keys))) if len(frame) else {}
+    return lambda key: parts.get(key, frame.iloc[:0])
+
+
 def north_star(ev: pd.DataFrame, first: date, end: date, g: str) -> list[tuple[Any, ...]]:
     sel = in_range(ev, first, end)
-    keys = bucket(sel["date"], g)
+    part_of = split(sel, bucket(sel["date"], g))
     out = []
     for k, start, stop in periods(first, end, g):
-        part = sel[keys == k]
+        part = part_of(k)
         out.append((start, stop, part["ms_played"].sum() / 60_000, part["user_id"].nunique()))
     return out
 
@@ -120,19 +128,19 @@ def north_star(ev: pd.DataFrame, first: date, end: date, g: str) -> list[tuple[A
 def active_users(ev: pd.DataFrame, first: date, end: date, g: str) -> list[tuple[Any, ...]]:
     firsts = ev.groupby("user_id")["date"].min()
     sel = in_range(ev, first, end)
-    keys = bucket(sel["date"], g)
-    daily = sel.groupby("date")["user_id"].nunique()
+    part_of = split(sel, bucket(sel["date"], g))
+    on_day = {d: set(users) for d, users in ev.groupby("date")["user_id"].unique().items()}
     out = []
     for k, start, stop in periods(first, end, g):
         days = [start + timedelta(days=i) for i in range((stop - start).days)]
-        dau = [int(daily.get(d, 0)) for d in days]
+        dau = [len(on_day.get(d, ())) for d in days]
         last = days[-1]
 
         def trailing(n: int, last: date = last) -> int:
-            window = ev[(ev["date"] > last - timedelta(days=n)) & (ev["date"] <= last)]
-            return int(window["user_id"].nunique())
+            window = (on_day.get(last - timedelta(days=i), set()) for i in range(n))
+            return len(set().union(*window))
 
-        users = sel.loc[keys == k, "user_id"].unique()
+        users = part_of(k)["user_id"].unique()
         new = sum(1 for u in users if start <= firsts[u] < stop)
         mau = trailing(30)
         out.append(
@@ -170,12 +178,12 @@ def engagement(
     ev: pd.DataFrame, fb: pd.DataFrame, zone: str, first: date, end: date, g: str
 ) -> list[tuple[Any, ...]]:
     sel = in_range(ev, first, end)
-    keys = bucket(sel["date"], g)
+    part_of = split(sel, bucket(sel["date"], g))
     fdate = local_date(fb["ts"], zone) if len(fb) else pd.Series([], dtype=object)
     fkeys = bucket(fdate, g) if len(fb) else fdate
     out = []
     for k, start, stop in periods(first, end, g):
-        p = sel[keys == k]
+        p = part_of(k)
         streams = int((p["ms_played"] >= 30_000).sum())
         known = p["skipped"].notna()
         skips = int((p.loc[known, "skipped"].astype(bool)).sum())
@@ -201,25 +209,17 @@ def discovery(
     ev: pd.DataFrame, served: pd.DataFrame, zone: str, first: date, end: date, g: str
 ) -> list[tuple[Any, ...]]:
     sel = in_range(ev, first, end)
-    keys = bucket(sel["date"], g)
+    part_of = split(sel, bucket(sel["date"], g))
     s = served[served["user_id"].notna()].copy()
     s["date"] = local_date(s["served_at"], zone) if len(s) else []
     s = s[(s["date"] >= first) & (s["date"] < end)] if len(s) else s
-    clicked = []
-    for _, row in s.iterrows():
-        plays = ev[
-            (ev["user_id"] == row["user_id"]) & ev["item_id"].isin(row["item_ids"])
-            & (ev["ts"] >= row["served_at"]) & (ev["ts"] < row["served_at"] + pd.Timedelta(days=1))
-            & (ev["ms_played"] >= 30_000)
-        ]  # fmt: skip
-        clicked.append(len(plays) > 0)
-    s["clicked"] = clicked
-    skeys = bucket(s["date"], g) if len(s) else pd.Series([], dtype=object)
+    s["clicked"] = clicked(ev, s)
+    lists_of = split(s, bucket(s["date"], g) if len(s) else pd.Series([], dtype=object))
     out = []
     for k, start, stop in periods(first, end, g):
-        p = sel[keys == k]
+        p = part_of(k)
         ms = p["ms_played"].sum()
-        lists = s[skeys == k] if len(s) else s
+        lists = lists_of(k)
         new_ms, rec_ms = (
             p.loc[p["new_artist"], "ms_played"].sum(),
             p.loc[p["from_rec"], "ms_played"].sum(),
@@ -230,6 +230,25 @@ def discovery(
              len(lists), int(lists["clicked"].sum()) if len(lists) else 0)
         )  # fmt: skip
     return out
+
+
+def clicked(ev: pd.DataFrame, lists: pd.DataFrame) -> list[bool]:
+    """For each served list: did its listener stream (30 s or more) one of its items within
+    a day of it being served?"""
+    pairs = (
+        lists[["user_id", "served_at", "item_ids"]]
+        .assign(list_no=range(len(lists)))
+        .explode("item_ids")
+        .dropna(subset=["item_ids"])
+        .astype({"user_id": "int64", "item_ids": "int64"})
+    )
+    streams = ev.loc[ev["ms_played"] >= 30_000, ["user_id", "item_id", "ts"]]
+    hits = pairs.merge(streams, left_on=["user_id", "item_ids"], right_on=["user_id", "item_id"])
+    soon = (hits["ts"] >= hits["served_at"]) & (
+        hits["ts"] < hits["served_at"] + pd.Timedelta(days=1)
+    )
+    answered = set(hits.loc[soon, "list_no"])
+    return [n in answered for n in range(len(lists))]
 
 
 def artist_stats(ev: pd.DataFrame, artist: int, first: date, end: date) -> dict[str, Any]:

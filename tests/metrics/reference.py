@@ -159,17 +159,13 @@ def retention(ev: pd.DataFrame, first: date, end: date) -> list[tuple[Any, ...]]
     sel = in_range(ev, first, end)
     sel = sel[sel["user_id"].isin(cohort.index)]
     weeks = bucket(sel["date"], "week")
+    in_week = {wk: set(users) for wk, users in sel.groupby(weeks)["user_id"].unique().items()}
     last_week = bucket(end - timedelta(days=1), "week")
     out = []
     for cw in sorted(cohort.unique()):
         members = set(cohort[cohort == cw].index)
         n = ((last_week - cw).days // 7) + 1
-        active = []
-        for i in range(n):
-            wk = cw + timedelta(days=7 * i)
-            active.append(
-                int(sel.loc[(weeks == wk) & sel["user_id"].isin(members), "user_id"].nunique())
-            )
+        active = [len(members & in_week.get(cw + timedelta(days=7 * i), set())) for i in range(n)]
         out.append((cw, len(members), active))
     return out
 

@@ -108,9 +108,9 @@ def in_range(ev: pd.DataFrame, first: date, end: date) -> pd.DataFrame:
     return ev[(ev["date"] >= first) & (ev["date"] < end)]
 
 
-def split(frame: pd.DataFrame, keys: pd.Series) -> Callable[[date], pd.DataFrame]:
-    """``frame``'s rows of one bucket key (none when it has no rows), grouped once rather
-    than masked once per period."""
+def split(frame: pd.DataFrame, keys: pd.Series | str) -> Callable[[Any], pd.DataFrame]:
+    """``frame``'s rows of one key (a bucket, an artist; none when it has no rows), grouped
+    once rather than masked once per key."""
     parts = dict(tuple(frame.groupby(keys))) if len(frame) else {}
     return lambda key: parts.get(key, frame.iloc[:0])
 

@@ -23,6 +23,7 @@ import models.tables  # noqa: F401  (every table, so the walk sees them all)
 from models.base import Base
 from models.catalog import Artist, Item
 from models.listening import ListeningEvent
+from models.metrics.schema import MetricsRollup
 from models.users import User
 
 EXTERNAL_ID_COLUMN = "user_external_id"
@@ -161,9 +162,17 @@ def delete_user(session: Session, *, user_id: str) -> dict[str, int] | None:
 
 
 def prune_events(session: Session, *, before: datetime) -> int:
-    """Delete raw listening events that started before ``before``; how many. Commits."""
+    """Delete raw listening events that started before ``before``; how many. Commits.
+
+    When any go, every time zone's metrics rollup goes with them (its rows cascade), and
+    the next refresh rebuilds it from the events that remain: the rollup holds per-listener
+    days, which a retention period must not outlive, and a refresh re-summarises a changed
+    listener from their whole remaining history, so keeping the rest would mix pruned and
+    unpruned listeners in one number."""
     result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
         delete(ListeningEvent).where(ListeningEvent.ts < before)
     )
+    if result.rowcount:
+        session.execute(delete(MetricsRollup))
     session.commit()
     return result.rowcount

@@ -148,3 +148,5 @@ def data_prune(
     with open_store(settings) as store, store.sessions() as session:
         removed = privacy.prune_events(session, before=before)
     typer.echo(f"{removed} events before {before.isoformat(timespec='seconds')} deleted")
+    if removed:
+        typer.echo("metrics rollups dropped: each is rebuilt on its next refresh")

@@ -18,6 +18,7 @@ from models.metrics.schema import (
     MetricsPeriod,
     MetricsUserDay,
 )
+from models.privacy import prune_events
 from models.records import EventRecord, ItemRef
 from service.store import Store
 from tests.metrics.conftest import load_history
@@ -64,3 +65,23 @@ def test_incremental_refresh_equals_a_rebuild(store: Store) -> None:
     assert incremental[2] == rebuilt[2]
     assert incremental[3] == rebuilt[3]
     assert len(rebuilt[1]) > 1000 and len(rebuilt[2]) > 10 and len(rebuilt[3]) > 1000
+
+
+def test_after_a_prune_the_rollup_is_a_rebuild_from_the_events_that_remain(store: Store) -> None:
+    load_history(store)
+    with store.engine.connect() as conn:
+        refresh(conn, "Europe/Amsterdam")
+    whole = snapshot(store)
+    with store.sessions() as session:  # the spring weeks go; the autumn ones stay
+        assert prune_events(session, before=datetime(2025, 6, 1, tzinfo=UTC)) > 1000
+    song = ItemRef(artist="Artist 2", title="Song 1")
+    late = EventRecord(user="listener-03", ts=datetime(2025, 11, 30, 12, tzinfo=UTC),
+                       ms_played=200_000, item=song)  # fmt: skip
+    assert ingest_events(store.engine, store.resolver, [late]).accepted == 1
+    with store.engine.connect() as conn:  # one listener changed: a refresh would do only them
+        refresh(conn, "Europe/Amsterdam", full_share=1.0)
+    after = snapshot(store)
+    with store.engine.connect() as conn:
+        refresh(conn, "Europe/Amsterdam", full=True)
+    assert after == snapshot(store)
+    assert 0 < len(after[0]) < len(whole[0]) and 0 < len(after[3]) < len(whole[3])

@@ -76,6 +76,7 @@ def test_data_prune_keeps_the_retention_window(tmp_path: Path) -> None:
     assert none.returncode == 1 and "ENCORE_RETENTION__EVENTS_DAYS" in none.stderr
     out = run("data", "prune", db=db, cwd=tmp_path, ENCORE_RETENTION__EVENTS_DAYS="30")
     assert out.returncode == 0 and out.stdout.startswith("3 events before ")
+    assert "metrics rollups dropped" in out.stdout
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(ListeningEvent)) == 2
     assert run("data", "prune", "--days", "1", db=db, cwd=tmp_path).stdout.startswith("2 events")

@@ -23,6 +23,7 @@ import models.tables  # noqa: F401  (every table, so the walk sees them all)
 from models.base import Base
 from models.catalog import Artist, Item
 from models.listening import ListeningEvent
+from models.metrics.rollup import forget
 from models.metrics.schema import MetricsRollup
 from models.users import User
 
@@ -147,6 +148,7 @@ def delete_user(session: Session, *, user_id: str) -> dict[str, int] | None:
         return None
     removed: dict[str, int] = {}
     try:
+        forget(session.connection(), [user.id])
         for table, column in user_columns():
             result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
                 delete(table).where(_match(column, user))

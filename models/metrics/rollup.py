@@ -399,6 +399,23 @@ def refresh(
     return done
 
 
+def forget(conn: Connection, user_ids: list[int]) -> None:
+    """Take ``user_ids`` out of every zone's rollup, inside the caller's transaction: their
+    rows go, and what they added to the periods and cohorts is subtracted, so an erased
+    listener counts nowhere, now or after a rebuild (each rollup is locked on PostgreSQL,
+    as a refresh locks it)."""
+    stmt = select(rollups_t.c.id)
+    if conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    for rid in conn.scalars(stmt).all():
+        apply(conn, rid, difference(({}, {}), _before(conn, rid, user_ids)), replace=False)
+        for table in (days_t, user_served_t):
+            conn.execute(
+                delete(table).where(table.c.rollup_id == rid, table.c.user_id.in_(user_ids))
+            )
+        delete_artist_days(conn, rid, user_ids)
+
+
 def _user_count(conn: Connection) -> int:
     return int(conn.scalar(select(func.count()).select_from(User)) or 0)
 

@@ -18,7 +18,7 @@ from models.metrics.schema import (
     MetricsPeriod,
     MetricsUserDay,
 )
-from models.privacy import prune_events
+from models.privacy import delete_user, prune_events
 from models.records import EventRecord, ItemRef
 from service.store import Store
 from tests.metrics.conftest import load_history
@@ -85,3 +85,20 @@ def test_after_a_prune_the_rollup_is_a_rebuild_from_the_events_that_remain(store
         refresh(conn, "Europe/Amsterdam", full=True)
     assert after == snapshot(store)
     assert 0 < len(after[0]) < len(whole[0]) and 0 < len(after[3]) < len(whole[3])
+
+
+def test_an_erased_listener_leaves_the_rollup_as_a_rebuild_without_them(store: Store) -> None:
+    load_history(store)
+    with store.engine.connect() as conn:
+        refresh(conn, "Europe/Amsterdam")
+        refresh(conn, "Asia/Kolkata")
+    whole = snapshot(store)
+    with store.sessions() as session:
+        assert delete_user(session, user_id="listener-03") is not None
+    erased = snapshot(store)
+    with store.engine.connect() as conn:
+        assert refresh(conn, "Europe/Amsterdam") == 0  # nothing new: the erasure did it all
+        refresh(conn, "Europe/Amsterdam", full=True)
+        refresh(conn, "Asia/Kolkata", full=True)
+    assert erased == snapshot(store)
+    assert erased[1] != whole[1] and erased[2] != whole[2]

@@ -1,0 +1,188 @@
+"""Cards in any script: every character of a name is drawn with a real glyph from the first
+font of the chain that has it, never as the box that stands for a missing one."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import logging
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+from PIL import Image, ImageDraw
+
+from tests.wrapped.years import ARTISTS, CJK_ARTISTS, CJK_TITLES, LONG_CJK, cjk_report
+from wrapped.render import fonts
+from wrapped.render.card import SIZES, CardFormat, fit, render_card
+from wrapped.render.fonts import CHAIN, FONTS, Face, FontFile, clusters, font, load, present
+from wrapped.render.summary import Summary
+from wrapped.report import Report
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "wrapped"
+MISSING = "\u0378"  # unassigned: no font has it, so each draws its .notdef box
+FACES = [(52, True), (40, False)]
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> Report:
+    return cjk_report(tmp_path_factory.mktemp("cjk"))
+
+
+def ink(face: Face, text: str) -> npt.NDArray[np.uint8]:
+    """The pixels ``face`` draws for ``text``, cropped to their bounding box."""
+    image = Image.new("L", (face.size * (len(text) + 2), face.size * 2))
+    face.draw(ImageDraw.Draw(image), (face.size / 2, face.size * 1.5), text, (255,))
+    pixels = np.asarray(image)
+    rows, cols = np.flatnonzero(pixels.any(axis=1)), np.flatnonzero(pixels.any(axis=0))
+    if not len(rows):
+        return pixels[:0, :0]
+    return pixels[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+
+
+def boxes(face: Face) -> list[npt.NDArray[np.uint8]]:
+    """The .notdef box of each font of ``face``."""
+    return [ink(Face((f,), face.size), MISSING) for f in face.fonts]
+
+
+def is_box(drawn: npt.NDArray[np.uint8], face: Face) -> bool:
+    return any(np.array_equal(drawn, box) for box in boxes(face))
+
+
+def names(report: Report) -> list[str]:
+    s = Summary.of(report)
+    return [*s.top_artists, *(text for song in s.top_songs for text in (song.title, song.artist))]
+
+
+def test_the_chain_ships_whole_with_its_licences() -> None:
+    assert present(CHAIN) == CHAIN, "a font of the chain is missing: its scripts show boxes"
+    assert [f.name for f in font(20).fonts] == ["DejaVu Sans", "Droid Sans Fallback"]
+    for file in CHAIN:
+        assert file.regular.parent == FONTS and file.regular.is_file()
+    assert "Apache License" in (FONTS / "LICENSE-DroidSansFallback").read_text()
+    assert not any(ord(MISSING) in f.covers for f in font(20).fonts)
+
+
+def test_the_box_test_sees_boxes() -> None:
+    """The check below is only as good as its oracle: DejaVu alone draws 唐 as its box."""
+    dejavu = load(CHAIN[:1], 52, bold=True)
+    assert is_box(ink(dejavu, "唐"), dejavu)
+    assert not is_box(ink(dejavu, "A"), dejavu)
+
+
+@pytest.mark.parametrize(("size", "bold"), FACES)
+def test_every_character_of_every_name_has_a_real_glyph(
+    report: Report, size: int, bold: bool
+) -> None:
+    face = font(size, bold=bold)
+    shown = names(report)
+    assert {"唐伯虎Annie", "王韵韵", "Zero阿零", "落", "저기요"} <= set(shown)
+    for name in shown:
+        for run, f in face.runs(name):
+            alone = Face((f,), size)
+            for cluster in clusters(run):
+                assert f.has(cluster), f"{cluster!r} of {name!r} set in {f.name}, which lacks it"
+                if not cluster.isspace():
+                    assert not is_box(ink(alone, cluster), face), f"{cluster!r} is a box"
+    hanzi, hangul, kana = face.runs("落")[0][1], face.runs("저")[0][1], face.runs("う")[0][1]
+    assert hanzi.name == hangul.name == kana.name == "Droid Sans Fallback"
+    assert face.runs("Кино фيروز")[0][1].name == "DejaVu Sans"
+
+
+def test_runs_follow_the_scripts() -> None:
+    face = font(40)
+    assert [(run, f.name) for run, f in face.runs("唐伯虎Annie 王韵韵")] == [
+        ("唐伯虎", "Droid Sans Fallback"),
+        ("Annie ", "DejaVu Sans"),
+        ("王韵韵", "Droid Sans Fallback"),
+    ]
+    # A space stays in the run before it, when that font has one.
+    assert [run for run, _ in face.runs("情人 落 - Lover")] == ["情人 落 ", "- Lover"]
+    assert face.getlength("Zero阿零") == face.getlength("Zero") + face.getlength("阿零")
+
+
+def test_clusters_keep_marks_selectors_and_joins_together() -> None:
+    assert list(clusters("Zwo\u0308lf")) == ["Z", "w", "o\u0308", "l", "f"]
+    family = "\U0001f469\u200d\U0001f3a4"  # woman, zero-width joiner, microphone
+    thumbs = "\U0001f44d\U0001f3fd"  # with a skin tone
+    assert list(clusters(f"{family}{thumbs}\u2600\ufe0fa")) == [
+        family, thumbs, "\u2600\ufe0f", "a",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(("size", "bold"), FACES)
+def test_long_cjk_names_are_cut_with_an_ellipsis_within_the_width(size: int, bold: bool) -> None:
+    face = font(size, bold=bold)
+    assert face.getlength(LONG_CJK) > 1200  # longer than any card is wide
+    for width in (120, 300, 528, 888):
+        cut = fit(LONG_CJK, face, width)
+        assert cut.endswith("…") and LONG_CJK.startswith(cut[:-1]) and len(cut) >= 2
+        assert face.getlength(cut) <= width
+        drawn = ink(face, cut)
+        assert drawn.shape[1] <= width, f"{width}: the ink is {drawn.shape[1]} px wide"
+    mixed = "Zero阿零 \U0001f469\u200d\U0001f3a4 " * 12  # an emoji of three code points
+    ends = {0, *itertools.accumulate(len(c) for c in clusters(mixed))}
+    for width in range(60, 900, 13):
+        assert len(fit(mixed, face, width)) - 1 in ends, "a cut parted one emoji"
+
+
+@pytest.mark.parametrize("anchor", ["ls", "rs", "la", "ld"])
+def test_one_run_is_drawn_exactly_as_pillow_draws_it(anchor: str) -> None:
+    """(Pillow rounds a middle anchor's offset to a whole pixel; the runs keep the half.)"""
+    face = font(46, bold=True)
+    ours, pillows = (Image.new("L", (900, 200)) for _ in range(2))
+    face.draw(ImageDraw.Draw(ours), (450.3, 100), ARTISTS[1], (255,), anchor)
+    ImageDraw.Draw(pillows).text(
+        (450.3, 100), ARTISTS[1], font=face.primary.face, fill=255, anchor=anchor
+    )
+    assert ours.tobytes() == pillows.tobytes()
+
+
+@pytest.mark.parametrize("across", ["l", "m", "r"])
+def test_anchors_place_mixed_runs_as_one_line(across: str) -> None:
+    face, x = font(46, bold=True), 600
+    image = Image.new("L", (1200, 200))
+    face.draw(ImageDraw.Draw(image), (x, 120), "Zero阿零 저기요 Lover", (255,), f"{across}s")
+    cols = np.flatnonzero(np.asarray(image).any(axis=0))
+    left, right = int(cols[0]), int(cols[-1]) + 1
+    length = face.getlength("Zero阿零 저기요 Lover")
+    expected = {"l": x, "m": x - length / 2, "r": x - length}[across]
+    assert abs(left - expected) <= 6 and abs(right - (expected + length)) <= 6
+    with pytest.raises(ValueError, match="line"):
+        face.draw(ImageDraw.Draw(image), (x, 120), "落", (255,), "lt")
+
+
+@pytest.mark.parametrize("fmt", list(CardFormat))
+def test_cjk_cards(report: Report, fmt: CardFormat) -> None:
+    """The three cards, kept in ``tests/artifacts/wrapped/`` to be looked at."""
+    png = render_card(report, fmt)
+    assert png == render_card(report, fmt)
+    image = Image.open(io.BytesIO(png))
+    assert image.size == SIZES[fmt]
+    assert CJK_ARTISTS[0] in image.text["Description"]  # type: ignore[attr-defined]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / f"cjk-card-{fmt.value}.png").write_bytes(png)
+
+
+def test_a_missing_fallback_font_costs_only_its_scripts(
+    report: Report, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    whole = render_card(report, CardFormat.square)
+    gone = FontFile("Droid Sans Fallback", tmp_path / "DroidSansFallback.ttf")
+    monkeypatch.setattr(fonts, "CHAIN", (CHAIN[0], gone))
+    font.cache_clear()
+    try:
+        with caplog.at_level(logging.WARNING, logger=fonts.__name__):
+            face = font(52, bold=True)
+            degraded = render_card(report, CardFormat.square)
+        assert f"missing at {gone.regular}" in caplog.text
+        assert [f.name for f in face.fonts] == ["DejaVu Sans"]
+        assert is_box(ink(face, "唐"), face) and is_box(ink(face, "저"), face)
+        assert not any(is_box(ink(face, ch), face) for ch in "AnieКиноRós")
+        assert Image.open(io.BytesIO(degraded)).size == SIZES[CardFormat.square]
+        assert degraded != whole
+    finally:
+        font.cache_clear()
+        fonts.present.cache_clear()
+    assert CJK_TITLES[0] in names(report)

@@ -21,12 +21,21 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-# Page tests drive Debian's headless Chromium through chromedriver (no browser download).
+# Page tests drive Debian's headless Chromium through chromedriver (no browser download);
+# the story shows names in Chinese, Japanese and Korean through a system font that has them
+# (Chromium finds it with fontconfig): WenQuanYi Micro Hei where none is installed.
+CJK_LANGS := zh-cn ja ko
 browser:
 	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	  else echo "NOTICE: chromium/chromedriver missing and not root: browser tests will be skipped"; fi; \
+	fi
+	@for lang in $(CJK_LANGS); do fc-list ":lang=$$lang" family | grep -q . || missing=1; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null; \
+	  else echo "NOTICE: no font for $(CJK_LANGS) and not root: the story's CJK test will fail (apt-get install fonts-wqy-microhei)"; fi; \
 	fi
 
 # Real exports from $(DATASETS) when present (named after the people who published them),

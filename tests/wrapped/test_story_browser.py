@@ -15,7 +15,7 @@ import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -42,6 +42,9 @@ from wrapped.render.story import SLIDES
 from wrapped.render.summary import Summary, clean, day, hour, number
 from wrapped.report import Report, build_report
 from wrapped.window import Window
+
+if TYPE_CHECKING:
+    from selenium.webdriver.chrome.webdriver import WebDriver
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "wrapped"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -127,7 +130,7 @@ def expected_text(report: Report) -> list[list[str]]:
 
 
 @pytest.fixture
-def chromium(tmp_path: Path) -> Iterator[Any]:
+def chromium(tmp_path: Path) -> Iterator[WebDriver]:
     """Headless Chromium through chromedriver, quit at the end."""
     if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
         pytest.skip(f"no Chromium ({CHROMIUM}) or chromedriver ({CHROMEDRIVER}) here")
@@ -148,7 +151,7 @@ def chromium(tmp_path: Path) -> Iterator[Any]:
         driver.quit()
 
 
-def test_story_in_a_browser(live: Live, chromium: Any) -> None:
+def test_story_in_a_browser(live: Live, chromium: WebDriver) -> None:
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -267,7 +270,7 @@ def installed_cmap(postscript_name: str) -> frozenset[int]:
         return frozenset(font.getBestCmap())
 
 
-def test_cjk_names_have_glyphs_in_the_story(live: Live, chromium: Any) -> None:
+def test_cjk_names_have_glyphs_in_the_story(live: Live, chromium: WebDriver) -> None:
     from selenium.webdriver.common.by import By
 
     driver, folder = chromium, artifacts()
@@ -294,7 +297,7 @@ def test_cjk_names_have_glyphs_in_the_story(live: Live, chromium: Any) -> None:
     root = cdp("DOM.getDocument")["root"]["nodeId"]
     cdp("CSS.enable")
     nodes = cdp("DOM.querySelectorAll", nodeId=root, selector="bdi")["nodeIds"]
-    texts = [e.get_attribute("textContent") for e in driver.find_elements(By.TAG_NAME, "bdi")]
+    texts = [e.get_attribute("textContent") or "" for e in driver.find_elements(By.TAG_NAME, "bdi")]
     assert len(nodes) == len(texts)
     assert {"唐伯虎Annie", "王韵韵", "Zero阿零", "落", "うっせぇわ", "저기요"} <= set(texts)
     cmaps: dict[str, frozenset[int]] = {}

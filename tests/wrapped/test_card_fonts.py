@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 import itertools
 import logging
+from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -13,12 +15,26 @@ import numpy.typing as npt
 import pytest
 from PIL import Image, ImageDraw
 
-from tests.wrapped.years import ARTISTS, CJK_ARTISTS, CJK_TITLES, LONG_CJK, cjk_report
+from service.store import Store
+from tests.wrapped.conftest import wrap
+from tests.wrapped.years import (
+    ARTISTS,
+    CJK_ARTISTS,
+    CJK_TITLES,
+    LONG_CJK,
+    REAL,
+    REAL_TZ,
+    REAL_USER,
+    cjk_report,
+    import_real_year,
+    private_store,
+)
 from wrapped.render import fonts
 from wrapped.render.card import SIZES, CardFormat, fit, render_card
 from wrapped.render.fonts import CHAIN, FONTS, Face, FontFile, clusters, font, load, present
 from wrapped.render.summary import Summary
 from wrapped.report import Report
+from wrapped.window import Window
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "wrapped"
 MISSING = "\u0378"  # unassigned: no font has it, so each draws its .notdef box
@@ -71,6 +87,17 @@ def test_the_box_test_sees_boxes() -> None:
     assert not is_box(ink(dejavu, "A"), dejavu)
 
 
+def assert_real_glyphs(face: Face, shown: list[str]) -> None:
+    """Each character of ``shown`` is set in a font that has it, and is not a box."""
+    for name in shown:
+        for run, f in face.runs(name):
+            alone = Face((f,), face.size)
+            for cluster in clusters(run):
+                assert f.has(cluster), f"{cluster!r} of {name!r} set in {f.name}, which lacks it"
+                if not cluster.isspace():
+                    assert not is_box(ink(alone, cluster), face), f"{cluster!r} is a box"
+
+
 @pytest.mark.parametrize(("size", "bold"), FACES)
 def test_every_character_of_every_name_has_a_real_glyph(
     report: Report, size: int, bold: bool
@@ -78,13 +105,7 @@ def test_every_character_of_every_name_has_a_real_glyph(
     face = font(size, bold=bold)
     shown = names(report)
     assert {"唐伯虎Annie", "王韵韵", "Zero阿零", "落", "저기요"} <= set(shown)
-    for name in shown:
-        for run, f in face.runs(name):
-            alone = Face((f,), size)
-            for cluster in clusters(run):
-                assert f.has(cluster), f"{cluster!r} of {name!r} set in {f.name}, which lacks it"
-                if not cluster.isspace():
-                    assert not is_box(ink(alone, cluster), face), f"{cluster!r} is a box"
+    assert_real_glyphs(face, shown)
     hanzi, hangul, kana = face.runs("落")[0][1], face.runs("저")[0][1], face.runs("う")[0][1]
     assert hanzi.name == hangul.name == kana.name == "Droid Sans Fallback"
     assert [f.name for _, f in face.runs(f"{ARTISTS[2]} {ARTISTS[3]}")] == ["DejaVu Sans"]
@@ -163,6 +184,36 @@ def test_cjk_cards(report: Report, fmt: CardFormat) -> None:
     assert CJK_ARTISTS[0] in image.text["Description"]  # type: ignore[attr-defined]
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / f"cjk-card-{fmt.value}.png").write_bytes(png)
+
+
+@pytest.fixture(scope="module")
+def real(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    if not REAL.is_dir():
+        pytest.skip(f"no real export at {REAL} (ENCORE_DATASETS)")
+    with private_store(tmp_path_factory.mktemp("real")) as store:
+        import_real_year(store)
+        yield store
+
+
+@pytest.mark.parametrize(
+    ("script", "first", "days", "song"),
+    [("hanzi", date(2024, 9, 6), 3, "情人"),
+     ("hangul", date(2024, 9, 24), 2, "Gangnam Style (강남스타일)")],
+)  # fmt: skip
+def test_the_real_export_in_cjk(
+    real: Store, script: str, first: date, days: int, song: str
+) -> None:
+    """The export's CJK names never make a year's top 5, but they make a few days' top
+    songs: those days' cards, as artifacts."""
+    window = Window.between(first, first + timedelta(days=days), REAL_TZ)
+    report = wrap(real, REAL_USER, window=window)
+    shown = names(report)
+    assert song in shown
+    assert_real_glyphs(font(36, bold=True), shown)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for fmt in CardFormat:
+        png = render_card(report, fmt)
+        (ARTIFACTS / f"real-{script}-card-{fmt.value}.png").write_bytes(png)
 
 
 def test_a_missing_fallback_font_costs_only_its_scripts(

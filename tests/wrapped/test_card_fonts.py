@@ -3,6 +3,7 @@ font of the chain that has it, never as the box that stands for a missing one.""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import itertools
 import logging
@@ -20,7 +21,6 @@ from tests.wrapped.conftest import wrap
 from tests.wrapped.years import (
     ARTISTS,
     CJK_ARTISTS,
-    CJK_TITLES,
     LONG_CJK,
     REAL,
     REAL_TZ,
@@ -31,7 +31,7 @@ from tests.wrapped.years import (
 )
 from wrapped.render import fonts
 from wrapped.render.card import SIZES, CardFormat, fit, render_card
-from wrapped.render.fonts import CHAIN, FONTS, Face, FontFile, clusters, font, load, present
+from wrapped.render.fonts import CHAIN, FONTS, Face, clusters, font, load
 from wrapped.render.summary import Summary
 from wrapped.report import Report
 from wrapped.window import Window
@@ -49,7 +49,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Report:
 def ink(face: Face, text: str) -> npt.NDArray[np.uint8]:
     """The pixels ``face`` draws for ``text``, cropped to their bounding box."""
     image = Image.new("L", (face.size * (len(text) + 2), face.size * 2))
-    face.draw(ImageDraw.Draw(image), (face.size / 2, face.size * 1.5), text, (255,))
+    face.draw(image, (face.size / 2, face.size * 1.5), text, (255,))
     pixels = np.asarray(image)
     rows, cols = np.flatnonzero(pixels.any(axis=1)), np.flatnonzero(pixels.any(axis=0))
     if not len(rows):
@@ -71,13 +71,21 @@ def names(report: Report) -> list[str]:
     return [*s.top_artists, *(text for song in s.top_songs for text in (song.title, song.artist))]
 
 
-def test_the_chain_ships_whole_with_its_licences() -> None:
-    assert present(CHAIN) == CHAIN, "a font of the chain is missing: its scripts show boxes"
-    assert [f.name for f in font(20).fonts] == ["DejaVu Sans", "Droid Sans Fallback"]
-    for file in CHAIN:
-        assert file.regular.parent == FONTS and file.regular.is_file()
-    assert "Apache License" in (FONTS / "LICENSE-DroidSansFallback").read_text()
+def test_the_chain_is_whole() -> None:
+    missing = [f"{f.name} ({f.regular})" for f in CHAIN if not f.regular.is_file()]
+    assert not missing, f"fonts missing, their scripts show as boxes: {missing} (`make fonts`)"
+    assert [f.name for f in font(20).fonts] == [f.name for f in CHAIN] == [
+        "DejaVu Sans", "Droid Sans Fallback", "Noto Color Emoji",
+    ]  # fmt: skip
     assert not any(ord(MISSING) in f.covers for f in font(20).fonts)
+
+
+def test_the_shipped_fonts_come_with_their_licences() -> None:
+    shipped = [f for f in CHAIN if f.regular.parent == FONTS]
+    assert [f.name for f in shipped] == ["DejaVu Sans", "Droid Sans Fallback"]
+    assert "Apache License" in (FONTS / "LICENSE-DroidSansFallback").read_text()
+    assert "Bitstream Vera" in (FONTS / "LICENSE").read_text()
+    assert "DroidSansFallback.ttf" in (FONTS / "README.md").read_text()
 
 
 def test_the_box_test_sees_boxes() -> None:
@@ -104,7 +112,7 @@ def test_every_character_of_every_name_has_a_real_glyph(
 ) -> None:
     face = font(size, bold=bold)
     shown = names(report)
-    assert {"唐伯虎Annie", "王韵韵", "Zero阿零", "落", "저기요"} <= set(shown)
+    assert {"唐伯虎Annie", "王韵韵", "Zero阿零", "落", "うっせぇわ 😤", "저기요"} <= set(shown)
     assert_real_glyphs(face, shown)
     hanzi, hangul, kana = face.runs("落")[0][1], face.runs("저")[0][1], face.runs("う")[0][1]
     assert hanzi.name == hangul.name == kana.name == "Droid Sans Fallback"
@@ -132,6 +140,38 @@ def test_clusters_keep_marks_selectors_and_joins_together() -> None:
     ]  # fmt: skip
 
 
+EMOJI = ["\U0001f600", "\U0001f469\u200d\U0001f3a4", "\U0001f1ef\U0001f1f5", "\U0001f44d\U0001f3fd",
+         "\u2600\ufe0f", "\U0001f624"]  # fmt: skip
+"""Grinning face, woman singer (a joined sequence), the flag of Japan, a thumbs up with a
+skin tone, sun with the emoji selector, face with steam (from the CJK year)."""
+
+
+def colourful(image: Image.Image) -> int:
+    """How many pixels are neither grey nor the fill: colour only an emoji font brings."""
+    rgb = np.asarray(image.convert("RGB"), dtype=np.int16)
+    return int((rgb.max(axis=-1) - rgb.min(axis=-1) > 60).sum())
+
+
+@pytest.mark.parametrize(("size", "bold"), FACES)
+def test_emoji_are_drawn_in_colour_at_the_size_of_the_text(size: int, bold: bool) -> None:
+    face = font(size, bold=bold)
+    for emoji in EMOJI:
+        ((run, f),) = face.runs(emoji)
+        assert f.name == "Noto Color Emoji" and f.has(emoji), emoji
+        image = Image.new("RGB", (size * 4, size * 2))
+        face.draw(image, (size / 2, size * 1.5), emoji, (255, 255, 255))
+        assert colourful(image) > size * size / 10, f"{emoji!r} is not in colour"
+        assert not is_box(ink(face, emoji), face)
+        left, top, right, bottom = image.getbbox() or (0, 0, 0, 0)
+        assert size * 0.6 < bottom - top < size * 1.5 and right - left < size * 1.5 * len(run)
+    # Symbols that Unicode shows as text unless asked stay in the text face, in its colour.
+    assert [f.name for _, f in face.runs("\u2600 \u2764")] == ["DejaVu Sans"]
+    assert face.getlength("\U0001f600") == pytest.approx(size * face.fonts[2].face.getlength(
+        "\U0001f600") / 109)  # fmt: skip
+    # A space after an emoji is the text's space, not the emoji font's, which is wider.
+    assert [run for run, _ in face.runs("\U0001f600 Song")] == ["\U0001f600", " Song"]
+
+
 @pytest.mark.parametrize(("size", "bold"), FACES)
 def test_long_cjk_names_are_cut_with_an_ellipsis_within_the_width(size: int, bold: bool) -> None:
     face = font(size, bold=bold)
@@ -153,7 +193,7 @@ def test_one_run_is_drawn_exactly_as_pillow_draws_it(anchor: str) -> None:
     """(Pillow rounds a middle anchor's offset to a whole pixel; the runs keep the half.)"""
     face = font(46, bold=True)
     ours, pillows = (Image.new("L", (900, 200)) for _ in range(2))
-    face.draw(ImageDraw.Draw(ours), (450.3, 100), ARTISTS[1], (255,), anchor)
+    face.draw(ours, (450.3, 100), ARTISTS[1], (255,), anchor)
     ImageDraw.Draw(pillows).text(
         (450.3, 100), ARTISTS[1], font=face.primary.face, fill=255, anchor=anchor
     )
@@ -164,14 +204,14 @@ def test_one_run_is_drawn_exactly_as_pillow_draws_it(anchor: str) -> None:
 def test_anchors_place_mixed_runs_as_one_line(across: str) -> None:
     face, x = font(46, bold=True), 600
     image = Image.new("L", (1200, 200))
-    face.draw(ImageDraw.Draw(image), (x, 120), "Zero阿零 저기요 Lover", (255,), f"{across}s")
+    face.draw(image, (x, 120), "Zero阿零 저기요 Lover", (255,), f"{across}s")
     cols = np.flatnonzero(np.asarray(image).any(axis=0))
     left, right = int(cols[0]), int(cols[-1]) + 1
     length = face.getlength("Zero阿零 저기요 Lover")
     expected = {"l": x, "m": x - length / 2, "r": x - length}[across]
     assert abs(left - expected) <= 6 and abs(right - (expected + length)) <= 6
     with pytest.raises(ValueError, match="line"):
-        face.draw(ImageDraw.Draw(image), (x, 120), "落", (255,), "lt")
+        face.draw(image, (x, 120), "落", (255,), "lt")
 
 
 @pytest.mark.parametrize("fmt", list(CardFormat))
@@ -216,27 +256,35 @@ def test_the_real_export_in_cjk(
         (ARTIFACTS / f"real-{script}-card-{fmt.value}.png").write_bytes(png)
 
 
+@pytest.mark.parametrize(
+    ("gone", "boxed", "kept"),
+    # Without the emoji font, an emoji DejaVu draws (😀) is drawn in its outline.
+    [(1, "唐저う", "Annie\U0001f600" + ARTISTS[2]),
+     (2, "\U0001f624\U0001f389", "唐저うAnnie\U0001f600")],
+)  # fmt: skip
 def test_a_missing_fallback_font_costs_only_its_scripts(
     report: Report,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
+    gone: int,
+    boxed: str,
+    kept: str,
 ) -> None:
     whole = render_card(report, CardFormat.square)
-    gone = FontFile("Droid Sans Fallback", tmp_path / "DroidSansFallback.ttf")
-    monkeypatch.setattr(fonts, "CHAIN", (CHAIN[0], gone))
+    missing = dataclasses.replace(CHAIN[gone], regular=tmp_path / CHAIN[gone].regular.name)
+    monkeypatch.setattr(fonts, "CHAIN", (*CHAIN[:gone], missing, *CHAIN[gone + 1 :]))
     font.cache_clear()
     try:
         with caplog.at_level(logging.WARNING, logger=fonts.__name__):
             face = font(52, bold=True)
             degraded = render_card(report, CardFormat.square)
-        assert f"missing at {gone.regular}" in caplog.text
-        assert [f.name for f in face.fonts] == ["DejaVu Sans"]
-        assert is_box(ink(face, "唐"), face) and is_box(ink(face, "저"), face)
-        assert not any(is_box(ink(face, ch), face) for ch in "Annie" + ARTISTS[1] + ARTISTS[2])
+        assert f"{missing.name} missing at {missing.regular}" in caplog.text
+        assert missing.name not in [f.name for f in face.fonts]
+        assert all(is_box(ink(face, ch), face) for ch in boxed)
+        assert not any(is_box(ink(face, ch), face) for ch in kept if not ch.isspace())
         assert Image.open(io.BytesIO(degraded)).size == SIZES[CardFormat.square]
         assert degraded != whole
     finally:
         font.cache_clear()
         fonts.present.cache_clear()
-    assert CJK_TITLES[0] in names(report)

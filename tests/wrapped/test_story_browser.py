@@ -299,7 +299,7 @@ def test_cjk_names_have_glyphs_in_the_story(live: Live, chromium: WebDriver) -> 
     nodes = cdp("DOM.querySelectorAll", nodeId=root, selector="bdi")["nodeIds"]
     texts = [e.get_attribute("textContent") or "" for e in driver.find_elements(By.TAG_NAME, "bdi")]
     assert len(nodes) == len(texts)
-    assert {"唐伯虎Annie", "王韵韵", "Zero阿零", "落", "うっせぇわ", "저기요"} <= set(texts)
+    assert {"唐伯虎Annie", "王韵韵", "Zero阿零", "落", "うっせぇわ 😤", "저기요"} <= set(texts)
     cmaps: dict[str, frozenset[int]] = {}
     boxes = []
     for node, text in zip(nodes, texts, strict=True):
@@ -312,6 +312,6 @@ def test_cjk_names_have_glyphs_in_the_story(live: Live, chromium: WebDriver) -> 
         if missing:
             boxes.append(f"{text!r}: {''.join(missing)} not in {names}")
     assert not boxes, (
-        "names drawn as boxes (no installed font has them; `make browser` installs "
-        "fonts-wqy-microhei): " + "; ".join(boxes)
+        "names drawn as boxes (no installed font has them; `make fonts` installs "
+        "fonts-wqy-microhei and fonts-noto-color-emoji): " + "; ".join(boxes)
     )

@@ -29,10 +29,10 @@ TITLES = (IMG, "Hoppípolla", "Звезда по имени Солнце", "Kifa
 
 LONG_CJK = "東京事変と椎名林檎と宇多田ヒカルと米津玄師の真夜中のオーケストラ"
 CJK_ARTISTS = ("唐伯虎Annie", "王韵韵", LONG_CJK, "Zero阿零", "아이유")
-CJK_TITLES = ("落", "うっせぇわ", "情人 - Lover", "저기요", "Gangnam Style (강남스타일)")
+CJK_TITLES = ("落", "うっせぇわ 😤", "情人 - Lover", "저기요", "Gangnam Style (강남스타일)")
 """Names from the real export (``唐伯虎Annie``, ``王韵韵``, ``Zero阿零``, ``落``, ``情人 - Lover``,
-``저기요``, ``Gangnam Style (강남스타일)``), where they never rank in a year's top 5, with kana
-and Hangul beside them and a name too long for any card."""
+``저기요``, ``Gangnam Style (강남스타일)``), where they never rank in a year's top 5, with kana,
+Hangul and an emoji beside them and a name too long for any card."""
 
 REAL = DATASETS / "spotify-extended-efrrowini"
 REAL_USER, REAL_YEAR, REAL_TZ = "efrrowini", 2024, "Asia/Kolkata"

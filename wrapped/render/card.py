@@ -2,8 +2,9 @@
 
 ``story`` (1080x1920) is for phone stories, ``square`` (1080x1080) for feeds and ``wide``
 (1200x630) for link previews. Text is set in DejaVu Sans, with Droid Sans Fallback for the
-Chinese, Japanese and Korean it lacks (:mod:`wrapped.render.fonts`), both shipped in
-``wrapped/assets/fonts`` so a card looks the same on every host and nothing is fetched.
+Chinese, Japanese and Korean it lacks, both shipped in ``wrapped/assets/fonts`` so a card
+looks the same on every host and nothing is fetched, and emoji in colour from Noto Color
+Emoji where the host has it (:mod:`wrapped.render.fonts`).
 Names are cut to the width they may take, measured in the fonts they are drawn in, and end
 with an ellipsis; numbers
 shrink to fit instead, since a cut number would lie. White and lime text on a dark
@@ -103,13 +104,13 @@ class Canvas:
     ) -> None:
         """``text`` at the baseline point ``xy``, cut to ``width``."""
         shown = text if width is None else fit(text, face, width)
-        face.draw(self.draw, xy, shown, fill, anchor)
+        face.draw(self.image, xy, shown, fill, anchor)
 
     def label(self, xy: tuple[float, float], text: str, size: int, *, anchor: str = "ls") -> None:
         """A small spaced-out heading in capitals."""
         face = font(size, bold=True)
         spaced = "\u2009".join(clusters(text.upper()))
-        face.draw(self.draw, xy, spaced, MUTED, anchor)
+        face.draw(self.image, xy, spaced, MUTED, anchor)
 
     def ranked(
         self,

@@ -3,22 +3,26 @@
 Pillow sets a string in one font and draws a box (.notdef) for every character that font
 lacks, and has no fallback of its own. Listeners' names come in any script, so a card's
 text is split into runs, each set in the first font of :data:`CHAIN` whose character map
-has every character of a cluster (a letter with its combining marks, variation selectors
-and zero-width joins): DejaVu Sans first (Latin, Greek, Cyrillic, Arabic, Hebrew and many
-symbols), then Droid Sans Fallback (Chinese, Japanese kana and Korean Hangul). Both ship in
-``wrapped/assets/fonts`` with their licences, so a card is the same on every host and
-nothing is fetched. A character no font has is set in the first one: a box, as before.
+(read with fontTools) has every character of a cluster (a letter with its combining marks,
+variation selectors and zero-width joins): DejaVu Sans first (Latin, Greek, Cyrillic,
+Arabic, Hebrew and many symbols), then Droid Sans Fallback (Chinese, Japanese kana and
+Korean Hangul), both shipped in ``wrapped/assets/fonts`` with their licences so that a card
+is the same on every host and nothing is fetched; then Debian's Noto Color Emoji where it
+is installed (``make fonts``), asked first for an emoji. A character no font has is set in
+the first one: a box, as before.
 
 Droid Sans Fallback has one weight; where the card asks for bold, its runs are drawn with
-a stroke of their own colour 2% of the size wide.
+a stroke of their own colour 2% of the size wide. Noto Color Emoji has bitmaps of one size
+only: its runs are drawn at that size and scaled to the text's.
 
-A fallback font whose file is missing (a packager who unbundled it) is left out with a
-warning: the card still renders, with boxes for that font's scripts only.
+A fallback font whose file is missing (no emoji package, a packager who unbundled a font)
+is left out with a warning: the card still renders, with boxes for that font's scripts
+only.
 """
-
 from __future__ import annotations
 
 import logging
+import math
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,13 +30,14 @@ from functools import lru_cache
 from pathlib import Path
 
 from fontTools.ttLib import TTFont
-from PIL import ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont
 
 log = logging.getLogger(__name__)
 
 FONTS = Path(__file__).resolve().parent.parent / "assets" / "fonts"
 
 ZWJ = "\u200d"
+VS16 = "\ufe0f"
 FAUX_BOLD = 0.02
 """The stroke that stands in for a missing bold weight, as a share of the size."""
 
@@ -44,14 +49,34 @@ class FontFile:
     name: str
     regular: Path
     bold: Path | None = None
+    bitmap: int | None = None
+    """The one pixel size of a colour bitmap font (drawn at it and scaled), else None."""
+    emoji: bool = False
+    """Asked first for a cluster that is an emoji (see :func:`is_emoji`)."""
 
+
+NOTO_COLOR_EMOJI = Path("/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf")
+"""Debian's ``fonts-noto-color-emoji`` (installed by ``make``; 10 MB, too big to ship)."""
 
 CHAIN: tuple[FontFile, ...] = (
     FontFile("DejaVu Sans", FONTS / "DejaVuSans.ttf", FONTS / "DejaVuSans-Bold.ttf"),
     FontFile("Droid Sans Fallback", FONTS / "DroidSansFallback.ttf"),
+    FontFile("Noto Color Emoji", NOTO_COLOR_EMOJI, bitmap=109, emoji=True),
 )
 """The fonts in the order they are asked for a glyph; the first is the text face and must
 be present."""
+
+
+def is_emoji(cluster: str) -> bool:
+    """Whether ``cluster`` asks for an emoji picture: a character past U+1F000 (pictographs,
+    flags), a joined sequence, or an emoji variation selector. Older symbols such as ❤ or
+    ☀ without the selector stay text, in the text face, as Unicode presents them."""
+    return cluster[0] >= "\U0001f000" or VS16 in cluster or ZWJ in cluster
+
+
+def _ignorable(ch: str) -> bool:
+    """Variation selectors: shaping drops them where a font has no glyph for them."""
+    return "\ufe00" <= ch <= "\ufe0f" or "\U000e0100" <= ch <= "\U000e01ef"
 
 
 @lru_cache(maxsize=16)
@@ -68,11 +93,31 @@ class Font:
     name: str
     face: ImageFont.FreeTypeFont
     covers: frozenset[int]
-    stroke: float
+    stroke: float = 0.0
     """The width of the stroke that makes it bold, 0 for a real weight."""
+    scale: float = 1.0
+    """Drawn at its bitmap size and scaled by this; 1 for an outline font."""
+    emoji: bool = False
 
     def has(self, cluster: str) -> bool:
-        return all(ord(ch) in self.covers for ch in cluster)
+        return all(ord(ch) in self.covers or _ignorable(ch) for ch in cluster)
+
+    def length(self, run: str) -> float:
+        return self.face.getlength(run) * self.scale
+
+    def paste(self, image: Image.Image, xy: tuple[float, float], run: str) -> None:
+        """``run`` in colour with its left end on the baseline point ``xy``: drawn at the
+        bitmap size and scaled down."""
+        ascent, descent = self.face.getmetrics()
+        pad = 4
+        glyphs = Image.new("RGBA", (math.ceil(self.face.getlength(run)) + 2 * pad,
+                                    ascent + descent + 2 * pad))  # fmt: skip
+        ImageDraw.Draw(glyphs).text((pad, pad + ascent), run, font=self.face, anchor="ls",
+                                    embedded_color=True)  # fmt: skip
+        size = (round(glyphs.width * self.scale), round(glyphs.height * self.scale))
+        small = glyphs.resize(size, Image.Resampling.LANCZOS)
+        at = (round(xy[0] - pad * self.scale), round(xy[1] - (pad + ascent) * self.scale))
+        image.paste(small, at, small)
 
 
 def _joins(previous: str, ch: str) -> bool:
@@ -102,6 +147,7 @@ class Face:
         if not fonts:
             raise ValueError("a face needs at least one font")
         self.fonts = fonts
+        self.emoji_first = tuple(sorted(fonts, key=lambda f: not f.emoji))
         self.size = size
         self.primary = fonts[0]
 
@@ -111,15 +157,18 @@ class Face:
         return str(self.primary.face.path)
 
     def pick(self, cluster: str, current: Font | None = None) -> Font:
-        """The font ``cluster`` is set in: the current run's for a space it has, else the
-        first that has all of it, else the first that has its first character, else the
+        """The font ``cluster`` is set in: the current run's for a space it has (unless an
+        emoji font's, whose spaces are emoji-wide), else the first that has all of it (emoji
+        fonts first for an emoji), else the first that has its first character, else the
         text face (which draws a box)."""
-        if current is not None and cluster.isspace() and current.has(cluster):
+        stays = cluster.isspace() and current is not None and not current.emoji
+        if stays and current is not None and current.has(cluster):
             return current
-        for font in self.fonts:
+        order = self.emoji_first if is_emoji(cluster) else self.fonts
+        for font in order:
             if font.has(cluster):
                 return font
-        for font in self.fonts:
+        for font in order:
             if font.has(cluster[0]):
                 return font
         return self.primary
@@ -137,7 +186,7 @@ class Face:
 
     def getlength(self, text: str) -> float:
         """The advance of ``text`` in pixels, run by run (no kerning across runs)."""
-        return sum(font.face.getlength(run) for run, font in self.runs(text))
+        return sum(font.length(run) for run, font in self.runs(text))
 
     def baseline(self, y: float, vertical: str) -> float:
         """The baseline for an anchor's vertical part, from the text face's metrics:
@@ -150,27 +199,32 @@ class Face:
 
     def draw(
         self,
-        draw: ImageDraw.ImageDraw,
+        image: Image.Image,
         xy: tuple[float, float],
         text: str,
         fill: tuple[int, ...],
         anchor: str = "ls",
     ) -> None:
-        """``text`` at ``xy``, ``anchor`` as Pillow's: ``l``, ``m`` or ``r`` across, and
-        ``a``, ``m``, ``s`` or ``d`` up and down."""
+        """``text`` on ``image`` at ``xy``, ``anchor`` as Pillow's: ``l``, ``m`` or ``r``
+        across, and ``a``, ``m``, ``s`` or ``d`` up and down. Colour fonts keep their
+        colours; every other run is ``fill``."""
         across, vertical = anchor[0], anchor[1]
         start = {"l": 0.0, "m": 0.5, "r": 1.0}
         if across not in start:
             raise ValueError(f"anchor {across!r}: left, middle or right")
         runs = self.runs(text)
-        x = xy[0] - start[across] * sum(f.face.getlength(run) for run, f in runs)
+        x = xy[0] - start[across] * sum(f.length(run) for run, f in runs)
         y = self.baseline(xy[1], vertical)
+        draw = ImageDraw.Draw(image)
         for run, font in runs:
-            draw.text(
-                (x, y), run, font=font.face, fill=fill, anchor="ls",
-                stroke_width=font.stroke, stroke_fill=fill,
-            )  # fmt: skip
-            x += font.face.getlength(run)
+            if font.scale != 1.0:
+                font.paste(image, (x, y), run)
+            else:
+                draw.text(
+                    (x, y), run, font=font.face, fill=fill, anchor="ls",
+                    stroke_width=font.stroke, stroke_fill=fill,
+                )  # fmt: skip
+            x += font.length(run)
 
 
 @lru_cache(maxsize=4)
@@ -187,13 +241,20 @@ def present(chain: tuple[FontFile, ...]) -> tuple[FontFile, ...]:
 
 
 def load(chain: tuple[FontFile, ...], size: int, *, bold: bool = False) -> Face:
-    """``chain`` at ``size`` pixels, in bold where asked (a stroke where a font has none)."""
+    """``chain`` at ``size`` pixels, in bold where asked (a stroke where an outline font
+    has no bold)."""
     fonts = []
     for file in present(chain):
         path = file.bold if bold and file.bold is not None else file.regular
-        stroke = size * FAUX_BOLD if bold and file.bold is None else 0.0
-        face = ImageFont.truetype(path, size)
-        fonts.append(Font(file.name, face, coverage(path), stroke))
+        if file.bitmap is not None:
+            face = ImageFont.truetype(path, file.bitmap)
+            scale = size / file.bitmap
+            font = Font(file.name, face, coverage(path), scale=scale, emoji=file.emoji)
+        else:
+            stroke = size * FAUX_BOLD if bold and file.bold is None else 0.0
+            face = ImageFont.truetype(path, size)
+            font = Font(file.name, face, coverage(path), stroke, emoji=file.emoji)
+        fonts.append(font)
     return Face(tuple(fonts), size)
 
 

@@ -19,6 +19,7 @@ A fallback font whose file is missing (no emoji package, a packager who unbundle
 is left out with a warning: the card still renders, with boxes for that font's scripts
 only.
 """
+
 from __future__ import annotations
 
 import logging

@@ -31,7 +31,7 @@ from tests.wrapped.years import (
 )
 from wrapped.render import fonts
 from wrapped.render.card import SIZES, CardFormat, fit, render_card
-from wrapped.render.fonts import CHAIN, FONTS, Face, clusters, font, load
+from wrapped.render.fonts import CHAIN, FONTS, Face, clusters, font, is_emoji, load
 from wrapped.render.summary import Summary
 from wrapped.report import Report
 from wrapped.window import Window
@@ -135,9 +135,14 @@ def test_clusters_keep_marks_selectors_and_joins_together() -> None:
     assert list(clusters("Zwo\u0308lf")) == ["Z", "w", "o\u0308", "l", "f"]
     family = "\U0001f469\u200d\U0001f3a4"  # woman, zero-width joiner, microphone
     thumbs = "\U0001f44d\U0001f3fd"  # with a skin tone
-    assert list(clusters(f"{family}{thumbs}\u2600\ufe0fa")) == [
-        family, thumbs, "\u2600\ufe0f", "a",
+    japan, korea = "\U0001f1ef\U0001f1f5", "\U0001f1f0\U0001f1f7"  # two regional indicators each
+    assert list(clusters(f"{family}{thumbs}\u2600\ufe0fa{japan}{korea}")) == [
+        family, thumbs, "\u2600\ufe0f", "a", japan, korea,
     ]  # fmt: skip
+    assert [is_emoji(c) for c in (family, thumbs, japan, "\u2600\ufe0f", "\u2600")] == [
+        True, True, True, True, False,
+    ]  # fmt: skip
+    assert not is_emoji("\U00020000")  # an ideograph of CJK Extension B
 
 
 EMOJI = ["\U0001f600", "\U0001f469\u200d\U0001f3a4", "\U0001f1ef\U0001f1f5", "\U0001f44d\U0001f3fd",

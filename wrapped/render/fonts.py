@@ -69,10 +69,11 @@ be present."""
 
 
 def is_emoji(cluster: str) -> bool:
-    """Whether ``cluster`` asks for an emoji picture: a character past U+1F000 (pictographs,
-    flags), a joined sequence, or an emoji variation selector. Older symbols such as ❤ or
-    ☀ without the selector stay text, in the text face, as Unicode presents them."""
-    return cluster[0] >= "\U0001f000" or VS16 in cluster or ZWJ in cluster
+    """Whether ``cluster`` asks for an emoji picture: a character of U+1F000-U+1FAFF
+    (pictographs, flags), a joined sequence, or an emoji variation selector. Older symbols
+    such as ❤ or ☀ without the selector stay text, in the text face, as Unicode presents
+    them."""
+    return "\U0001f000" <= cluster[0] <= "\U0001faff" or VS16 in cluster or ZWJ in cluster
 
 
 def _ignorable(ch: str) -> bool:
@@ -131,12 +132,18 @@ def _joins(previous: str, ch: str) -> bool:
     )
 
 
+def _regional(ch: str) -> bool:
+    return "\U0001f1e6" <= ch <= "\U0001f1ff"
+
+
 def clusters(text: str) -> Iterator[str]:
     """``text`` in clusters that are never set in two fonts or cut apart: a character and
-    the marks, selectors and joined characters that follow it."""
+    the marks, selectors and joined characters that follow it, or the two regional
+    indicators of a flag."""
     start = 0
     for n in range(1, len(text) + 1):
-        if n == len(text) or not _joins(text[n - 1], text[n]):
+        flag = n - start == 1 and _regional(text[start]) and n < len(text) and _regional(text[n])
+        if n == len(text) or not (flag or _joins(text[n - 1], text[n])):
             yield text[start:n]
             start = n
 

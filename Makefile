@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export OPENBLAS_NUM_THREADS := 1
 
-.PHONY: install browser demo serve retrain test lint pytest bench bench-recs clean docs
+.PHONY: install browser fonts demo serve retrain test lint pytest bench bench-recs clean docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,10 +29,26 @@ browser:
 	  else echo "NOTICE: chromium/chromedriver missing and not root: browser tests will be skipped"; fi; \
 	fi
 
+# Fonts from Debian, used where present (wrapped/assets/fonts/README.md): Noto Color Emoji
+# for emoji on the cards (10 MB, too big to ship with the cards' other fonts), and a font
+# with Chinese, Japanese and Korean for the story in Chromium (found through fontconfig):
+# WenQuanYi Micro Hei where the host has none.
+EMOJI_FONT := /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf
+CJK_LANGS := zh-cn ja ko
+fonts:
+	@pkgs=""; [ -f $(EMOJI_FONT) ] || pkgs=fonts-noto-color-emoji; \
+	for lang in $(CJK_LANGS); do fc-list ":lang=$$lang" family 2>/dev/null | grep -q . || cjk=1; done; \
+	[ -z "$$cjk" ] || pkgs="$$pkgs fonts-wqy-microhei"; \
+	if [ -n "$$pkgs" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs >/dev/null; \
+	  else echo "NOTICE: not root, $$pkgs not installed: cards show emoji as boxes, and the font tests fail"; fi; \
+	fi
+
 # Real exports from $(DATASETS) when present (named after the people who published them),
 # 500 synthetic listeners (so comparisons and recommendations have a population) and the
 # bundled sample; re-running stores nothing twice.
-demo: install
+demo: install fonts
 	$(BIN)/encore db upgrade
 	@if [ -d "$(DATASETS)" ]; then \
 	  $(BIN)/encore import spotify "$(DATASETS)/spotify-extended-efrrowini" --user efrrowini && \
@@ -62,12 +78,12 @@ lint: install
 # Two test processes, one per core here (PYTEST_WORKERS=auto uses every core); a test
 # file's tests may run in either, so no test may rely on another's leftovers.
 PYTEST_WORKERS ?= 2
-pytest: install browser
+pytest: install browser fonts
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal
 
 # Lint and the suite run side by side (the suite waits on servers, browsers and databases
 # much of the time); each one's output is printed whole when it ends. Both must pass.
-test: install browser
+test: install browser fonts
 	$(MAKE) --no-print-directory -j2 --output-sync=target lint pytest
 
 bench: install

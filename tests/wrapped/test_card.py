@@ -15,16 +15,15 @@ from tests.wrapped.years import ARTISTS, LONG, hostile_report
 from wrapped.render.card import (
     ACCENT,
     BACKGROUND,
-    FONTS,
     INK,
     MUTED,
     SIZES,
     CardFormat,
     background,
     fit,
-    font,
     render_card,
 )
+from wrapped.render.fonts import FONTS, font
 from wrapped.render.summary import Summary, clean
 from wrapped.report import Report
 
@@ -119,7 +118,7 @@ def test_every_colour_pair_reads_at_7_to_1() -> None:
 
 
 def test_fonts_ship_with_their_licence() -> None:
-    assert Path(font(10).path).parent == FONTS  # type: ignore[arg-type]
+    assert Path(font(10).path).parent == FONTS
     assert {p.name for p in FONTS.iterdir()} >= {
         "DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "LICENSE",
     }  # fmt: skip

@@ -1,9 +1,12 @@
 """Share cards: a report's headline numbers and top 5 as a PNG, in three sizes.
 
 ``story`` (1080x1920) is for phone stories, ``square`` (1080x1080) for feeds and ``wide``
-(1200x630) for link previews. Text is set in DejaVu Sans, shipped in ``wrapped/assets/fonts``
-so a card looks the same on every host and nothing is fetched. Names are cut to the width
-they may take, measured in the font they are drawn in, and end with an ellipsis; numbers
+(1200x630) for link previews. Text is set in DejaVu Sans, with Droid Sans Fallback for the
+Chinese, Japanese and Korean it lacks, both shipped in ``wrapped/assets/fonts`` so a card
+looks the same on every host and nothing is fetched, and emoji in colour from Noto Color
+Emoji where the host has it (:mod:`wrapped.render.fonts`).
+Names are cut to the width they may take, measured in the fonts they are drawn in, and end
+with an ellipsis; numbers
 shrink to fit instead, since a cut number would lie. White and lime text on a dark
 violet-to-raspberry gradient keeps every colour pair at a contrast of at least 7:1.
 
@@ -13,22 +16,17 @@ Rendering is a pure function of the report: the same report gives the same bytes
 from __future__ import annotations
 
 import io
-import unicodedata
+import itertools
 from collections.abc import Callable, Sequence
 from enum import StrEnum
-from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 from PIL.PngImagePlugin import PngInfo
 
+from wrapped.render.fonts import Face, clusters, font
 from wrapped.render.summary import Summary, number, plural
 from wrapped.report import Report
-
-FONTS = Path(__file__).resolve().parent.parent / "assets" / "fonts"
-REGULAR = FONTS / "DejaVuSans.ttf"
-BOLD = FONTS / "DejaVuSans-Bold.ttf"
 
 RGB = tuple[int, int, int]
 BACKGROUND: tuple[RGB, ...] = ((0x1C, 0x0A, 0x48), (0x42, 0x0F, 0x66), (0x86, 0x1B, 0x58))
@@ -52,29 +50,23 @@ SIZES: dict[CardFormat, tuple[int, int]] = {
 }
 
 
-@lru_cache(maxsize=64)
-def font(size: int, *, bold: bool = False) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(BOLD if bold else REGULAR, size)
-
-
-def fit(text: str, face: ImageFont.FreeTypeFont, width: float) -> str:
-    """``text``, or its longest beginning that fits ``width`` with an ellipsis; combining
-    marks stay with their letter."""
+def fit(text: str, face: Face, width: float) -> str:
+    """``text``, or its longest beginning that fits ``width`` with an ellipsis; a cut
+    never parts a letter from its marks, nor the characters of one emoji."""
     if face.getlength(text) <= width:
         return text
-    lo, hi = 0, len(text)
-    while lo < hi:  # the longest prefix that fits
+    ends = list(itertools.accumulate(len(c) for c in clusters(text)))
+    lo, hi = 0, len(ends)
+    while lo < hi:  # the most clusters that fit
         mid = (lo + hi + 1) // 2
-        if face.getlength(text[:mid].rstrip() + ELLIPSIS) <= width:
+        if face.getlength(text[: ends[mid - 1]].rstrip() + ELLIPSIS) <= width:
             lo = mid
         else:
             hi = mid - 1
-    while 0 < lo < len(text) and unicodedata.combining(text[lo]):
-        lo -= 1
-    return text[:lo].rstrip() + ELLIPSIS
+    return text[: ends[lo - 1] if lo else 0].rstrip() + ELLIPSIS
 
 
-def fit_size(text: str, size: int, width: float, *, bold: bool = True) -> ImageFont.FreeTypeFont:
+def fit_size(text: str, size: int, width: float, *, bold: bool = True) -> Face:
     """The font of at most ``size`` pixels in which ``text`` fits ``width``."""
     while size > 12 and font(size, bold=bold).getlength(text) > width:
         size -= 4
@@ -104,7 +96,7 @@ class Canvas:
         self,
         xy: tuple[float, float],
         text: str,
-        face: ImageFont.FreeTypeFont,
+        face: Face,
         fill: RGB = INK,
         *,
         width: float | None = None,
@@ -112,13 +104,13 @@ class Canvas:
     ) -> None:
         """``text`` at the baseline point ``xy``, cut to ``width``."""
         shown = text if width is None else fit(text, face, width)
-        self.draw.text(xy, shown, font=face, fill=fill, anchor=anchor)
+        face.draw(self.image, xy, shown, fill, anchor)
 
     def label(self, xy: tuple[float, float], text: str, size: int, *, anchor: str = "ls") -> None:
         """A small spaced-out heading in capitals."""
         face = font(size, bold=True)
-        spaced = "\u2009".join(text.upper())
-        self.draw.text(xy, spaced, font=face, fill=MUTED, anchor=anchor)
+        spaced = "\u2009".join(clusters(text.upper()))
+        face.draw(self.image, xy, spaced, MUTED, anchor)
 
     def ranked(
         self,

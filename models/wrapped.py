@@ -27,9 +27,11 @@ from sqlalchemy import (
     or_,
     select,
 )
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from models.catalog import Album, Artist, Item, ItemKind, Tag, artist_tags
+from models.columnar import Column, scan
 from models.dialect import epoch_us
 from models.listening import ListeningEvent
 from models.users import User
@@ -121,8 +123,8 @@ def _flag(column: SQLColumnExpression[bool | None]) -> ColumnElement[int]:
 Span = tuple[datetime | None, datetime | None]
 
 
-def _within(stmt: _S, spans: Sequence[Span]) -> _S:
-    """Plays in any of ``spans``, each ``[start, end)`` with None unbounded."""
+def _span_clause(spans: Sequence[Span]) -> ColumnElement[bool] | None:
+    """Plays in any of ``spans``, each ``[start, end)`` with None unbounded (None: all)."""
     ranges = []
     for start, end in spans:
         bounds = []
@@ -131,19 +133,29 @@ def _within(stmt: _S, spans: Sequence[Span]) -> _S:
         if end is not None:
             bounds.append(ListeningEvent.ts < end)
         if not bounds:
-            return stmt
+            return None
         ranges.append(and_(*bounds))
-    return stmt.where(or_(*ranges)) if ranges else stmt
+    return or_(*ranges) if ranges else None
+
+
+def _within(stmt: _S, spans: Sequence[Span]) -> _S:
+    clause = _span_clause(spans)
+    return stmt if clause is None else stmt.where(clause)
+
+
+def _user_clause(user_id: int | None, *, comparisons: bool = False) -> ColumnElement[bool]:
+    """One user, or every user who has not opted out (of comparisons too, if asked)."""
+    if user_id is not None:
+        return ListeningEvent.user_id == user_id
+    opted_out: ColumnElement[bool] = User.opt_out_wrapped.is_(True)
+    if comparisons:
+        opted_out = opted_out | User.opt_out_comparisons.is_(True)
+    return ListeningEvent.user_id.not_in(select(User.id).where(opted_out))
 
 
 def _users(stmt: _S, user_id: int | None, *, comparisons: bool = False) -> _S:
     """Restrict to one user, or to every user who has not opted out."""
-    if user_id is not None:
-        return stmt.where(ListeningEvent.user_id == user_id)
-    opted_out: ColumnElement[bool] = User.opt_out_wrapped.is_(True)
-    if comparisons:
-        opted_out = opted_out | User.opt_out_comparisons.is_(True)
-    return stmt.where(ListeningEvent.user_id.not_in(select(User.id).where(opted_out)))
+    return stmt.where(_user_clause(user_id, comparisons=comparisons))
 
 
 def find_wrapped_users(session: Session, external_id: str | None = None) -> list[WrappedUser]:
@@ -158,25 +170,38 @@ def find_wrapped_users(session: Session, external_id: str | None = None) -> list
 
 def read_plays(session: Session, *, spans: Sequence[Span], user_id: int | None = None) -> Plays:
     """Every non-private play in any of ``spans`` (UTC ``[start, end)``, None unbounded), of
-    one user or of every user who has not opted out of Wrapped, in one streamed query.
+    one user or of every user who has not opted out of Wrapped.
 
     The events are read in the database's own order and without their items: a join and an
     ORDER BY by user cost a lookup per play and a sort of every play, against a table read
-    much like a plain scan. Items are then matched in numpy (all of them at once for every
-    user, the few played for one), and the plays sorted by (user, ts, event id)."""
+    much like a plain scan. Everyone's plays come as whole columns
+    (:func:`models.columnar.scan`: binary ``COPY`` on PostgreSQL, Arrow on SQLite, no
+    Python object per value); one user's through the session. Items are then matched in
+    numpy (all of them at once for every user, the few played for one), and the plays
+    sorted by (user, ts, event id)."""
     e = ListeningEvent
-    stmt = select(
-        e.user_id,
-        epoch_us(session.get_bind().dialect.name, e.ts),
-        e.ms_played,
-        _flag(e.skipped),
-        _flag(e.shuffle),
-        case((e.rec_id.is_not(None), 1), else_=0),
-        e.item_id,
-        e.id,
-    ).where(e.private.is_(False))
-    stmt = _users(_within(stmt, spans), user_id)
-    rows = int_matrix(session, stmt, 8)
+    columns = (
+        Column("user", e.user_id, "int64"),
+        Column("ts_us", e.ts, "ts_us"),
+        Column("ms_played", e.ms_played, "int64"),
+        Column("skipped", _flag(e.skipped), "int64"),
+        Column("shuffle", _flag(e.shuffle), "int64"),
+        Column("from_rec", case((e.rec_id.is_not(None), 1), else_=0), "int64"),
+        Column("item", e.item_id, "int64"),
+        Column("id", e.id, "int64"),
+    )
+    where = [e.private.is_(False), _user_clause(user_id)]
+    if (span := _span_clause(spans)) is not None:
+        where.append(span)
+    if user_id is None:
+        bind = session.get_bind()
+        engine = bind if isinstance(bind, Engine) else bind.engine
+        read = scan(engine, columns, from_=e.__table__, where=where, key=e.id)
+        rows = np.column_stack([read[c.name] for c in columns]).astype(np.int64, copy=False)
+    else:
+        dialect = session.get_bind().dialect.name
+        exprs = [epoch_us(dialect, c.expr) if c.kind == "ts_us" else c.expr for c in columns]
+        rows = int_matrix(session, select(*exprs).where(*where), len(columns))
     rows = rows[np.lexsort((rows[:, 7], rows[:, 1], rows[:, 0]))]
     items = _item_codes(session, None if user_id is None else np.unique(rows[:, 6]))
     at = np.searchsorted(items[:, 0], rows[:, 6])

@@ -49,10 +49,12 @@ UNKNOWN = -1
 
 STREAM_CHUNK = 50_000
 LOOKUP_CHUNK = 500
+FEW_PLAYS = 100_000
+"""Below this many plays, their items are looked up by id instead of reading the catalog."""
 
 _COLUMNS = (
     "user", "ts_us", "ms_played", "skipped", "shuffle", "from_rec", "item", "kind", "artist",
-    "album",
+    "album", "event",
 )  # fmt: skip
 
 
@@ -60,7 +62,8 @@ _COLUMNS = (
 class Plays:
     """Plays as parallel columns, ordered by (user, ts). ``ts_us`` is the UTC start of each
     play in epoch microseconds; ``kind`` indexes :data:`KINDS`; ``skipped`` and ``shuffle``
-    are 1, 0 or :data:`UNKNOWN`; ``album`` is :data:`NO_ALBUM` for items without one."""
+    are 1, 0 or :data:`UNKNOWN`; ``album`` is :data:`NO_ALBUM` for items without one;
+    ``event`` is the play's id in the events table."""
 
     user: I64
     ts_us: I64
@@ -72,6 +75,7 @@ class Plays:
     kind: I8
     artist: I64
     album: I64
+    event: I64
 
     def __len__(self) -> int:
         return int(self.ts_us.size)
@@ -123,15 +127,20 @@ def _flag(column: SQLColumnExpression[bool | None]) -> ColumnElement[int]:
 Span = tuple[datetime | None, datetime | None]
 
 
-def _span_clause(spans: Sequence[Span]) -> ColumnElement[bool] | None:
-    """Plays in any of ``spans``, each ``[start, end)`` with None unbounded (None: all)."""
+def _span_clause(spans: Sequence[Span], *, indexed: bool = True) -> ColumnElement[bool] | None:
+    """Plays in any of ``spans``, each ``[start, end)`` with None unbounded (None: all).
+    Not ``indexed``, the bounds are checked on each row another condition selects, not
+    looked up in the index on ``ts``."""
+    ts: SQLColumnExpression[datetime] = ListeningEvent.ts
+    if not indexed:
+        ts = func.coalesce(ListeningEvent.ts, ListeningEvent.ts)
     ranges = []
     for start, end in spans:
         bounds = []
         if start is not None:
-            bounds.append(ListeningEvent.ts >= start)
+            bounds.append(ts >= start)
         if end is not None:
-            bounds.append(ListeningEvent.ts < end)
+            bounds.append(ts < end)
         if not bounds:
             return None
         ranges.append(and_(*bounds))
@@ -218,6 +227,7 @@ def read_plays(session: Session, *, spans: Sequence[Span], user_id: int | None =
         kind=items[at, 1].astype(np.int8),
         artist=items[at, 2],
         album=items[at, 3],
+        event=rows[:, 7].copy(),
     )
 
 
@@ -308,21 +318,42 @@ NOT_MUSIC = -1
 
 
 def comparable_plays(
-    session: Session, *, start: datetime | None, end: datetime | None
+    session: Session,
+    *,
+    start: datetime | None,
+    end: datetime | None,
+    after_event: int | None = None,
+    through_event: int | None = None,
 ) -> tuple[I64, I64, I64]:
     """Every play in ``[start, end)`` of every user who has opted out of neither Wrapped
     nor comparisons, as (artist, user, ms) columns in no particular order: music by its
-    artist, podcasts and videos under :data:`NOT_MUSIC`. The plays are read without a
-    join or a GROUP BY (per-play lookups of the item and a sort of every play cost the
-    most) and the few items are matched to their artists here."""
+    artist, podcasts and videos under :data:`NOT_MUSIC`. With ``after_event`` or
+    ``through_event``, only events whose id is above the one or at most the other; with
+    ``after_event`` the events are found by id (the few since a build), not by time. The
+    plays are read without a join or a GROUP BY (per-play lookups of the item and a sort
+    of every play cost the most) and their items are matched to their artists here: the
+    whole catalog for many plays, the items played for a few."""
     e = ListeningEvent
     stmt = select(e.item_id, e.user_id, e.ms_played).where(e.private.is_(False))
-    stmt = _users(_within(stmt, [(start, end)]), None, comparisons=True)
+    if through_event is not None:
+        stmt = stmt.where(e.id <= through_event)
+    if after_event is not None:  # a range of ids, each row's ts checked
+        stmt = stmt.where(e.id > after_event)
+    span = _span_clause([(start, end)], indexed=after_event is None)
+    stmt = _users(stmt if span is None else stmt.where(span), None, comparisons=True)
     plays = int_matrix(session, stmt, 3)
-    items = _item_codes(session, None)
+    few = plays.shape[0] < FEW_PLAYS
+    items = _item_codes(session, np.unique(plays[:, 0]) if few else None)
     at = np.searchsorted(items[:, 0], plays[:, 0])
     music = items[at, 1] == KINDS.index(ItemKind.track)
     return np.where(music, items[at, 2], NOT_MUSIC), plays[:, 1].copy(), plays[:, 2].copy()
+
+
+def comparable_users(session: Session) -> I64:
+    """The ids of every user who has opted out of neither Wrapped nor comparisons, sorted."""
+    opted_out = User.opt_out_wrapped.is_(True) | User.opt_out_comparisons.is_(True)
+    ids = session.scalars(select(User.id).where(~opted_out).order_by(User.id)).all()
+    return np.array(ids, dtype=np.int64)
 
 
 def _chunks(ids: Iterable[int]) -> Iterable[Sequence[int]]:

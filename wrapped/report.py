@@ -384,7 +384,7 @@ def _no_plays() -> Plays:
     empty = np.zeros(0, dtype=np.int64)
     return Plays(
         empty, empty, empty, empty.astype(np.int8), empty.astype(np.int8),
-        empty.astype(np.bool_), empty, empty.astype(np.int8), empty, empty,
+        empty.astype(np.bool_), empty, empty.astype(np.int8), empty, empty, empty,
     )  # fmt: skip
 
 

@@ -14,6 +14,7 @@ builds only the listeners whose stored report is missing or stale.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,6 +23,7 @@ from typing import Literal
 from sqlalchemy.orm import Session
 
 from models.wrapped import WrappedUser, find_wrapped_users
+from models.wrapped_populations import put_population
 from models.wrapped_reports import (
     History,
     StoredReport,
@@ -168,6 +170,8 @@ def build_stored(
     if not todo:
         return summary
     work = prepare(session, window_for=window_for, rules=rules, recommender=recommender, only=todo)
+    built_at = datetime.now(UTC)
+    store_base(session, work, built_at)
     refused: dict[str, int] = {}
     for one in work.refused:
         reason = type(one.result).__name__
@@ -181,7 +185,7 @@ def build_stored(
         if on_done and progress[0]:
             on_done(progress[0])
 
-    share = Share(work, prints, datetime.now(UTC), batch)
+    share = Share(work, prints, built_at, batch)
     everyone = range(len(work.listeners))
     if forkable(session, workers, len(everyone)):
         run_forked(session, share.store, everyone, workers=workers, on_progress=done)
@@ -189,6 +193,21 @@ def build_stored(
         share.store(session, everyone, done)
     log.info("stored %d reports; %d were fresh", summary.built, summary.fresh)
     return summary
+
+
+def store_base(session: Session, work: Pass, built_at: datetime) -> None:
+    """Store everyone's listening over the window most of the pass's listeners have (see
+    :class:`wrapped.population.Base`), from which servers derive the populations of
+    reports computed on demand, in that window and the same one in other zones."""
+    zones = Counter(user.timezone for user in work.listeners).most_common(1)
+    if not zones or (window := work.windows[zones[0][0]]).start is None:
+        return
+    base = work.pool.base(window)
+    put_population(
+        session, start=window.start, end=window.end, last_event=base.last_event,
+        arrays=base.arrays(), built_at=built_at,
+    )  # fmt: skip
+    session.commit()
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
 from typing import Protocol
 
@@ -29,7 +29,7 @@ from models.wrapped import (
 from models.wrapped_populations import StoredSpan, get_population, stored_spans
 from wrapped.aggregate import group, group_pairs
 from wrapped.context import TRACK, Population
-from wrapped.window import DAY, US, Window, to_us
+from wrapped.window import DAY, US, Window, to_datetime, to_us
 
 I64 = npt.NDArray[np.int64]
 PopulationFor = Callable[[Window, int | None], Population]
@@ -121,8 +121,8 @@ class Base:
         away where the window starts later or ends earlier, then the events since the
         base's last are added."""
         assert window.start is not None
-        parts = [_signed(session, window.start, _instant(self.start_us), self.last_event)]
-        parts.append(_signed(session, _instant(self.end_us), window.end, self.last_event))
+        parts = [_signed(session, window.start, to_datetime(self.start_us), self.last_event)]
+        parts.append(_signed(session, to_datetime(self.end_us), window.end, self.last_event))
         newer = comparable_plays(
             session, start=window.start, end=window.end, after_event=self.last_event
         )
@@ -151,10 +151,6 @@ def _signed(session: Session, a: datetime, b: datetime, through: int) -> tuple[I
     return artists, users, ms if a < b else -ms
 
 
-def _instant(us: int) -> datetime:
-    return datetime.fromtimestamp(us // US, UTC) + timedelta(microseconds=us % US)
-
-
 def _ascending_positive(users: I64, ms: I64) -> I64:
     """Each listener's summed time, ascending, only those above zero."""
     total = group(users, ms).ms
@@ -172,6 +168,7 @@ class Derived:
     artists: I64
     users: I64
     ms: I64
+    _fans: dict[int, I64] = field(default_factory=dict, init=False, repr=False)
 
     @cached_property
     def everyone(self) -> I64:
@@ -183,14 +180,20 @@ class Derived:
     def population(self, artist: int | None) -> Population:
         if artist is None:
             return Population(self.everyone, None, np.zeros(0, dtype=np.int64))
+        fans = self._fans.get(artist)
+        if fans is None:
+            fans = self._fans[artist] = self._fans_ms(artist)
+        return Population(self.everyone, artist, fans)
+
+    def _fans_ms(self, artist: int) -> I64:
+        """The time of each of ``artist``'s listeners on their music, ascending."""
         b = self.base
         lo, hi = np.searchsorted(b.artists, [artist, artist + 1])
         fans, fans_ms = b.fans[int(lo) : int(hi)], b.fans_ms[int(lo) : int(hi)]
         kept = np.isin(fans, self.comparable)
         mine = self.artists == artist
         users = np.concatenate([fans[kept], self.users[mine]])
-        ms = np.concatenate([fans_ms[kept], self.ms[mine]])
-        return Population(self.everyone, artist, _ascending_positive(users, ms))
+        return _ascending_positive(users, np.concatenate([fans_ms[kept], self.ms[mine]]))
 
 
 class Populations(Protocol):
@@ -270,37 +273,62 @@ class Cached:
 
 class InMemory:
     """Everyone's listening per UTC window, from plays already in memory: what
-    :func:`models.wrapped.population_ms` answers for one listener's report."""
+    :func:`models.wrapped.population_ms` answers for one listener's report.
 
-    def __init__(self, plays: Plays, comparable: I64) -> None:
+    The ``windows`` of a pass (a year in each listener's zone) overlap but for a day at
+    either end: their common part is summed once (:attr:`common`), and each window's
+    populations are derived from it and the plays at its edges, as a server derives them
+    from a stored base. Windows outside that (or without a start) are summed whole."""
+
+    def __init__(self, plays: Plays, comparable: I64, windows: Sequence[Window] = ()) -> None:
         self.plays = plays
         self.comparable = np.sort(comparable)
-        self._windows: dict[tuple[int | None, int], Pool] = {}
+        starts = [w.start_us for w in windows]
+        self._span = (
+            (max(s for s in starts if s is not None), min(w.end_us for w in windows))
+            if windows and None not in starts
+            else None
+        )
+        self._windows: dict[tuple[int | None, int], Populations] = {}
 
-    def _window(self, start_us: int | None, end_us: int) -> Pool:
-        key = (start_us, end_us)
-        if key not in self._windows:
-            self._windows[key] = self._compute(start_us, end_us)
-        return self._windows[key]
-
-    def _compute(self, start_us: int | None, end_us: int) -> Pool:
-        return Pool.of(*self._inside(start_us, end_us))
+    @cached_property
+    def _comparable_plays(self) -> Plays:
+        return self.plays.take(np.isin(self.plays.user, self.comparable))
 
     def _inside(self, start_us: int | None, end_us: int) -> tuple[I64, I64, I64]:
-        """The comparable plays in the window as (artist, user, ms) columns."""
-        p = self.plays
-        inside = (p.ts_us < end_us) & np.isin(p.user, self.comparable)
+        """The comparable plays in ``[start_us, end_us)`` as (artist, user, ms) columns."""
+        p = self._comparable_plays
+        inside = p.ts_us < end_us
         if start_us is not None:
             inside &= p.ts_us >= start_us
         artist = np.where(p.kind[inside] == TRACK, p.artist[inside], NOT_MUSIC)
         return artist, p.user[inside], p.ms_played[inside]
 
-    def base(self, window: Window) -> Base:
-        """The :class:`Base` of ``window`` (which has a start), as of the last event read."""
-        assert window.start_us is not None
+    @cached_property
+    def common(self) -> Base | None:
+        """The :class:`Base` of the part every window of the pass covers, as of the last
+        event read; None when the windows have no such part."""
+        if self._span is None or self._span[0] >= self._span[1]:
+            return None
         last = int(self.plays.event.max()) if len(self.plays) else 0
-        plays = self._inside(window.start_us, window.end_us)
-        return Base.of(window.start_us, window.end_us, last, plays)
+        return Base.of(*self._span, last, self._inside(*self._span))
+
+    def _window(self, start_us: int | None, end_us: int) -> Populations:
+        key = (start_us, end_us)
+        if key not in self._windows:
+            common = self.common
+            if (
+                common is None
+                or start_us is None
+                or not (start_us <= common.start_us and common.end_us <= end_us)
+            ):
+                self._windows[key] = Pool.of(*self._inside(start_us, end_us))
+            else:
+                before = self._inside(start_us, common.start_us)
+                after = self._inside(common.end_us, end_us)
+                edges = (np.concatenate(c) for c in zip(before, after, strict=True))
+                self._windows[key] = Derived(common, self.comparable, *edges)
+        return self._windows[key]
 
     def population(self, window: Window, artist: int | None) -> Population:
         return self._window(window.start_us, window.end_us).population(artist)

@@ -335,8 +335,8 @@ def prepare(
     )
     bounds = (np.searchsorted(plays.user, ids, "left"), np.searchsorted(plays.user, ids, "right"))
     return Pass(
-        refused, wrapped, windows, plays, heard, catalog, InMemory(plays, comparable),
-        candidates, bounds, rules,
+        refused, wrapped, windows, plays, heard, catalog,
+        InMemory(plays, comparable, list(windows.values())), candidates, bounds, rules,
     )  # fmt: skip
 
 

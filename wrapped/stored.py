@@ -14,7 +14,6 @@ builds only the listeners whose stored report is missing or stale.
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -38,7 +37,7 @@ from wrapped.context import Rules
 from wrapped.errors import UnknownUser, WrappedError, WrappedOptedOut
 from wrapped.population import Cached
 from wrapped.report import Pass, Report, build_report, prepare
-from wrapped.window import Window
+from wrapped.window import Window, to_datetime
 from wrapped.workers import Progress, forkable, run_forked
 
 log = logging.getLogger(__name__)
@@ -196,16 +195,15 @@ def build_stored(
 
 
 def store_base(session: Session, work: Pass, built_at: datetime) -> None:
-    """Store everyone's listening over the window most of the pass's listeners have (see
-    :class:`wrapped.population.Base`), from which servers derive the populations of
-    reports computed on demand, in that window and the same one in other zones."""
-    zones = Counter(user.timezone for user in work.listeners).most_common(1)
-    if not zones or (window := work.windows[zones[0][0]]).start is None:
+    """Store everyone's listening over the part of the year every listener's window covers
+    (:attr:`wrapped.population.InMemory.common`), from which servers derive the
+    populations of reports computed on demand, the same year in any zone."""
+    base = work.pool.common
+    if base is None:
         return
-    base = work.pool.base(window)
     put_population(
-        session, start=window.start, end=window.end, last_event=base.last_event,
-        arrays=base.arrays(), built_at=built_at,
+        session, start=to_datetime(base.start_us), end=to_datetime(base.end_us),
+        last_event=base.last_event, arrays=base.arrays(), built_at=built_at,
     )  # fmt: skip
     session.commit()
 

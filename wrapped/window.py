@@ -136,6 +136,11 @@ def to_us(instant: datetime) -> int:
     return (delta.days * DAY + delta.seconds) * US + delta.microseconds
 
 
+def to_datetime(us: int) -> datetime:
+    """Epoch microseconds as a UTC instant."""
+    return datetime.fromtimestamp(us // US, UTC) + timedelta(microseconds=us % US)
+
+
 def _offset(tz: ZoneInfo, second: int) -> int:
     offset = datetime.fromtimestamp(second, tz).utcoffset()
     return 0 if offset is None else int(offset.total_seconds())

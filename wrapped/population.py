@@ -86,7 +86,9 @@ class Base:
     ``last_event``: each listener's time (ascending by listener, only time above zero) and
     each (artist, listener)'s time on music (by artist, then listener). Stored by a build,
     it makes any nearby window's populations without reading the window's plays: the base,
-    plus the plays between the two spans' edges, plus the events since ``last_event``."""
+    plus the plays between the two spans' edges, plus the events since ``last_event``.
+    Listeners who have opted out since are left out when deriving; one who opted back into
+    comparisons since is missing from it (their earlier plays) until it is built again."""
 
     start_us: int
     end_us: int

@@ -63,7 +63,8 @@ def run_forked(
 ) -> None:
     """Run ``store`` over ``which`` in ``workers`` forked processes, each with a session of
     its own; ``on_progress`` is called here with what they report. A worker's failure is
-    raised here, after the others are stopped."""
+    raised here, after the others are stopped. ``session`` is committed and closed first
+    (it may be used again afterwards, on a new connection)."""
     session.commit()
     session.close()
     engine = _engine(session)

@@ -14,6 +14,7 @@ from models.model_versions import ModelVersion, VersionStatus
 from models.served import ServedRecommendation
 from models.shares import ShareLink
 from models.users import User
+from models.wrapped_populations import WrappedPopulationRow
 from models.wrapped_reports import WrappedReportRow
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "Tag",
     "User",
     "VersionStatus",
+    "WrappedPopulationRow",
     "WrappedReportRow",
     "artist_tags",
 ]

@@ -27,9 +27,11 @@ from sqlalchemy import (
     or_,
     select,
 )
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from models.catalog import Album, Artist, Item, ItemKind, Tag, artist_tags
+from models.columnar import Column, scan
 from models.dialect import epoch_us
 from models.listening import ListeningEvent
 from models.users import User
@@ -47,10 +49,12 @@ UNKNOWN = -1
 
 STREAM_CHUNK = 50_000
 LOOKUP_CHUNK = 500
+FEW_PLAYS = 100_000
+"""Below this many plays, their items are looked up by id instead of reading the catalog."""
 
 _COLUMNS = (
     "user", "ts_us", "ms_played", "skipped", "shuffle", "from_rec", "item", "kind", "artist",
-    "album",
+    "album", "event",
 )  # fmt: skip
 
 
@@ -58,7 +62,8 @@ _COLUMNS = (
 class Plays:
     """Plays as parallel columns, ordered by (user, ts). ``ts_us`` is the UTC start of each
     play in epoch microseconds; ``kind`` indexes :data:`KINDS`; ``skipped`` and ``shuffle``
-    are 1, 0 or :data:`UNKNOWN`; ``album`` is :data:`NO_ALBUM` for items without one."""
+    are 1, 0 or :data:`UNKNOWN`; ``album`` is :data:`NO_ALBUM` for items without one;
+    ``event`` is the play's id in the events table."""
 
     user: I64
     ts_us: I64
@@ -70,6 +75,7 @@ class Plays:
     kind: I8
     artist: I64
     album: I64
+    event: I64
 
     def __len__(self) -> int:
         return int(self.ts_us.size)
@@ -121,29 +127,44 @@ def _flag(column: SQLColumnExpression[bool | None]) -> ColumnElement[int]:
 Span = tuple[datetime | None, datetime | None]
 
 
-def _within(stmt: _S, spans: Sequence[Span]) -> _S:
-    """Plays in any of ``spans``, each ``[start, end)`` with None unbounded."""
+def _span_clause(spans: Sequence[Span], *, indexed: bool = True) -> ColumnElement[bool] | None:
+    """Plays in any of ``spans``, each ``[start, end)`` with None unbounded (None: all).
+    Not ``indexed``, the bounds are checked on each row another condition selects, not
+    looked up in the index on ``ts``."""
+    ts: SQLColumnExpression[datetime] = ListeningEvent.ts
+    if not indexed:
+        ts = func.coalesce(ListeningEvent.ts, ListeningEvent.ts)
     ranges = []
     for start, end in spans:
         bounds = []
         if start is not None:
-            bounds.append(ListeningEvent.ts >= start)
+            bounds.append(ts >= start)
         if end is not None:
-            bounds.append(ListeningEvent.ts < end)
+            bounds.append(ts < end)
         if not bounds:
-            return stmt
+            return None
         ranges.append(and_(*bounds))
-    return stmt.where(or_(*ranges)) if ranges else stmt
+    return or_(*ranges) if ranges else None
+
+
+def _within(stmt: _S, spans: Sequence[Span]) -> _S:
+    clause = _span_clause(spans)
+    return stmt if clause is None else stmt.where(clause)
+
+
+def _user_clause(user_id: int | None, *, comparisons: bool = False) -> ColumnElement[bool]:
+    """One user, or every user who has not opted out (of comparisons too, if asked)."""
+    if user_id is not None:
+        return ListeningEvent.user_id == user_id
+    opted_out: ColumnElement[bool] = User.opt_out_wrapped.is_(True)
+    if comparisons:
+        opted_out = opted_out | User.opt_out_comparisons.is_(True)
+    return ListeningEvent.user_id.not_in(select(User.id).where(opted_out))
 
 
 def _users(stmt: _S, user_id: int | None, *, comparisons: bool = False) -> _S:
     """Restrict to one user, or to every user who has not opted out."""
-    if user_id is not None:
-        return stmt.where(ListeningEvent.user_id == user_id)
-    opted_out: ColumnElement[bool] = User.opt_out_wrapped.is_(True)
-    if comparisons:
-        opted_out = opted_out | User.opt_out_comparisons.is_(True)
-    return stmt.where(ListeningEvent.user_id.not_in(select(User.id).where(opted_out)))
+    return stmt.where(_user_clause(user_id, comparisons=comparisons))
 
 
 def find_wrapped_users(session: Session, external_id: str | None = None) -> list[WrappedUser]:
@@ -158,25 +179,38 @@ def find_wrapped_users(session: Session, external_id: str | None = None) -> list
 
 def read_plays(session: Session, *, spans: Sequence[Span], user_id: int | None = None) -> Plays:
     """Every non-private play in any of ``spans`` (UTC ``[start, end)``, None unbounded), of
-    one user or of every user who has not opted out of Wrapped, in one streamed query.
+    one user or of every user who has not opted out of Wrapped.
 
     The events are read in the database's own order and without their items: a join and an
     ORDER BY by user cost a lookup per play and a sort of every play, against a table read
-    much like a plain scan. Items are then matched in numpy (all of them at once for every
-    user, the few played for one), and the plays sorted by (user, ts, event id)."""
+    much like a plain scan. Everyone's plays come as whole columns
+    (:func:`models.columnar.scan`: binary ``COPY`` on PostgreSQL, Arrow on SQLite, no
+    Python object per value); one user's through the session. Items are then matched in
+    numpy (all of them at once for every user, the few played for one), and the plays
+    sorted by (user, ts, event id)."""
     e = ListeningEvent
-    stmt = select(
-        e.user_id,
-        epoch_us(session.get_bind().dialect.name, e.ts),
-        e.ms_played,
-        _flag(e.skipped),
-        _flag(e.shuffle),
-        case((e.rec_id.is_not(None), 1), else_=0),
-        e.item_id,
-        e.id,
-    ).where(e.private.is_(False))
-    stmt = _users(_within(stmt, spans), user_id)
-    rows = int_matrix(session, stmt, 8)
+    columns = (
+        Column("user", e.user_id, "int64"),
+        Column("ts_us", e.ts, "ts_us"),
+        Column("ms_played", e.ms_played, "int64"),
+        Column("skipped", _flag(e.skipped), "int64"),
+        Column("shuffle", _flag(e.shuffle), "int64"),
+        Column("from_rec", case((e.rec_id.is_not(None), 1), else_=0), "int64"),
+        Column("item", e.item_id, "int64"),
+        Column("id", e.id, "int64"),
+    )
+    where = [e.private.is_(False), _user_clause(user_id)]
+    if (span := _span_clause(spans)) is not None:
+        where.append(span)
+    if user_id is None:
+        bind = session.get_bind()
+        engine = bind if isinstance(bind, Engine) else bind.engine
+        read = scan(engine, columns, from_=e.__table__, where=where, key=e.id)
+        rows = np.column_stack([read[c.name] for c in columns]).astype(np.int64, copy=False)
+    else:
+        dialect = session.get_bind().dialect.name
+        exprs = [epoch_us(dialect, c.expr) if c.kind == "ts_us" else c.expr for c in columns]
+        rows = int_matrix(session, select(*exprs).where(*where), len(columns))
     rows = rows[np.lexsort((rows[:, 7], rows[:, 1], rows[:, 0]))]
     items = _item_codes(session, None if user_id is None else np.unique(rows[:, 6]))
     at = np.searchsorted(items[:, 0], rows[:, 6])
@@ -193,6 +227,7 @@ def read_plays(session: Session, *, spans: Sequence[Span], user_id: int | None =
         kind=items[at, 1].astype(np.int8),
         artist=items[at, 2],
         album=items[at, 3],
+        event=rows[:, 7].copy(),
     )
 
 
@@ -283,21 +318,42 @@ NOT_MUSIC = -1
 
 
 def comparable_plays(
-    session: Session, *, start: datetime | None, end: datetime | None
+    session: Session,
+    *,
+    start: datetime | None,
+    end: datetime | None,
+    after_event: int | None = None,
+    through_event: int | None = None,
 ) -> tuple[I64, I64, I64]:
     """Every play in ``[start, end)`` of every user who has opted out of neither Wrapped
     nor comparisons, as (artist, user, ms) columns in no particular order: music by its
-    artist, podcasts and videos under :data:`NOT_MUSIC`. The plays are read without a
-    join or a GROUP BY (per-play lookups of the item and a sort of every play cost the
-    most) and the few items are matched to their artists here."""
+    artist, podcasts and videos under :data:`NOT_MUSIC`. With ``after_event`` or
+    ``through_event``, only events whose id is above the one or at most the other; with
+    ``after_event`` the events are found by id (the few since a build), not by time. The
+    plays are read without a join or a GROUP BY (per-play lookups of the item and a sort
+    of every play cost the most) and their items are matched to their artists here: the
+    whole catalog for many plays, the items played for a few."""
     e = ListeningEvent
     stmt = select(e.item_id, e.user_id, e.ms_played).where(e.private.is_(False))
-    stmt = _users(_within(stmt, [(start, end)]), None, comparisons=True)
+    if through_event is not None:
+        stmt = stmt.where(e.id <= through_event)
+    if after_event is not None:  # a range of ids, each row's ts checked
+        stmt = stmt.where(e.id > after_event)
+    span = _span_clause([(start, end)], indexed=after_event is None)
+    stmt = _users(stmt if span is None else stmt.where(span), None, comparisons=True)
     plays = int_matrix(session, stmt, 3)
-    items = _item_codes(session, None)
+    few = plays.shape[0] < FEW_PLAYS
+    items = _item_codes(session, np.unique(plays[:, 0]) if few else None)
     at = np.searchsorted(items[:, 0], plays[:, 0])
     music = items[at, 1] == KINDS.index(ItemKind.track)
     return np.where(music, items[at, 2], NOT_MUSIC), plays[:, 1].copy(), plays[:, 2].copy()
+
+
+def comparable_users(session: Session) -> I64:
+    """The ids of every user who has opted out of neither Wrapped nor comparisons, sorted."""
+    opted_out = User.opt_out_wrapped.is_(True) | User.opt_out_comparisons.is_(True)
+    ids = session.scalars(select(User.id).where(~opted_out).order_by(User.id)).all()
+    return np.array(ids, dtype=np.int64)
 
 
 def _chunks(ids: Iterable[int]) -> Iterable[Sequence[int]]:

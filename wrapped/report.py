@@ -261,6 +261,86 @@ class Built:
     result: Report | WrappedError
 
 
+@dataclass(frozen=True)
+class Pass:
+    """Everything a pass over every listener reads, read once: the plays (sorted by user),
+    the artists heard before, the catalog, everyone's populations and what a recommender
+    proposed. :meth:`build` then makes each listener's report from memory alone, so shares
+    of :attr:`listeners` can be built in worker processes forked after :func:`prepare`."""
+
+    refused: list[Built]
+    listeners: list[WrappedUser]
+    windows: dict[str, Window]
+    plays: Plays
+    heard: tuple[I64, I64, I64]
+    catalog: CatalogNames
+    pool: InMemory
+    candidates: list[I64]
+    bounds: tuple[I64, I64]
+    rules: Rules
+
+    def build(self, n: int) -> Built:
+        """The outcome of ``listeners[n]``."""
+        user = self.listeners[n]
+        lo, hi = self.bounds
+        mine = self.plays.take(slice(int(lo[n]), int(hi[n])))
+        window = self.windows[user.timezone]
+        try:
+            result: Report | WrappedError = _report(
+                user, window, mine, self.heard, self.catalog, self.pool.population, self.rules,
+                self.candidates[n],
+            )  # fmt: skip
+        except WrappedError as exc:
+            result = exc
+        return Built(user, window, result)
+
+
+def prepare(
+    session: Session,
+    *,
+    window_for: Callable[[str], Window],
+    rules: Rules = DEFAULT_RULES,
+    recommender: MissedRecommender | None = None,
+    only: Collection[str] | None = None,
+    chunk: int = 2_000,
+) -> Pass:
+    """Read what a pass over every listener needs (see :func:`iter_all`)."""
+    windows: dict[str, Window] = {}
+    wrapped: list[WrappedUser] = []
+    refused: list[Built] = []
+    users = find_wrapped_users(session)
+    wanted = None if only is None else set(only)
+    for user in users:
+        if wanted is not None and user.external_id not in wanted:
+            continue
+        try:
+            if user.opt_out_wrapped:
+                raise WrappedOptedOut(user.external_id)
+            if user.timezone not in windows:
+                windows[user.timezone] = window_for(user.timezone)
+            wrapped.append(user)
+        except WrappedError as exc:  # a refusal, or a timezone that does not exist
+            refused.append(Built(user, None, exc))
+    plays = read_plays(session, spans=_spans(list(windows.values()))) if wrapped else _no_plays()
+    starts = [w.start for w in windows.values()]
+    heard = (
+        first_heard(session, before=max(s for s in starts if s is not None))
+        if wrapped and any(s is not None for s in starts)
+        else _no_history()
+    )
+    ids = np.array([u.id for u in wrapped], dtype=np.int64)
+    candidates = _candidates(recommender, ids.tolist(), chunk)
+    catalog = _catalog(session, plays, *candidates)
+    comparable = np.array(
+        [u.id for u in users if not (u.opt_out_wrapped or u.opt_out_comparisons)], dtype=np.int64
+    )
+    bounds = (np.searchsorted(plays.user, ids, "left"), np.searchsorted(plays.user, ids, "right"))
+    return Pass(
+        refused, wrapped, windows, plays, heard, catalog,
+        InMemory(plays, comparable, list(windows.values())), candidates, bounds, rules,
+    )  # fmt: skip
+
+
 def iter_all(
     session: Session,
     *,
@@ -274,51 +354,18 @@ def iter_all(
     listener so a caller can store them as they come. ``only`` (external ids) restricts
     whose reports are built; everyone's plays are still read, since comparisons rank each
     listener among all. The recommender is asked ``chunk`` listeners at a time."""
-    windows: dict[str, Window] = {}
-    wrapped: list[WrappedUser] = []
-    users = find_wrapped_users(session)
-    wanted = None if only is None else set(only)
-    for user in users:
-        if wanted is not None and user.external_id not in wanted:
-            continue
-        try:
-            if user.opt_out_wrapped:
-                raise WrappedOptedOut(user.external_id)
-            if user.timezone not in windows:
-                windows[user.timezone] = window_for(user.timezone)
-            wrapped.append(user)
-        except WrappedError as exc:  # a refusal, or a timezone that does not exist
-            yield Built(user, None, exc)
-    if not wrapped:
-        return
-    plays = read_plays(session, spans=_spans(list(windows.values())))
-    starts = [w.start for w in windows.values()]
-    heard = (
-        first_heard(session, before=max(s for s in starts if s is not None))
-        if any(s is not None for s in starts)
-        else _no_history()
-    )
-    ids = np.array([u.id for u in wrapped], dtype=np.int64)
-    candidates = _candidates(recommender, ids.tolist(), chunk)
-    catalog = _catalog(session, plays, *candidates)
-    comparable = np.array(
-        [u.id for u in users if not (u.opt_out_wrapped or u.opt_out_comparisons)], dtype=np.int64
-    )
-    pool = InMemory(plays, comparable)
-    lo, hi = np.searchsorted(plays.user, ids, "left"), np.searchsorted(plays.user, ids, "right")
+    work = prepare(
+        session, window_for=window_for, rules=rules, recommender=recommender, only=only,
+        chunk=chunk,
+    )  # fmt: skip
+    yield from work.refused
     built = 0
-    for n, user in enumerate(wrapped):
-        mine = plays.take(slice(int(lo[n]), int(hi[n])))
-        window = windows[user.timezone]
-        try:
-            result: Report | WrappedError = _report(
-                user, window, mine, heard, catalog, pool.population, rules, candidates[n]
-            )
-            built += 1
-        except WrappedError as exc:
-            result = exc
-        yield Built(user, window, result)
-    log.info("built %d reports for %d listeners", built, len(wrapped))
+    for n in range(len(work.listeners)):
+        one = work.build(n)
+        built += isinstance(one.result, Report)
+        yield one
+    if work.listeners:
+        log.info("built %d reports for %d listeners", built, len(work.listeners))
 
 
 def _candidates(
@@ -332,6 +379,14 @@ def _candidates(
         part = np.asarray(users[start : start + chunk], dtype=np.int64)
         out.extend(np.asarray(c, dtype=np.int64) for c in recommender.missed(part, CANDIDATES))
     return out
+
+
+def _no_plays() -> Plays:
+    empty = np.zeros(0, dtype=np.int64)
+    return Plays(
+        empty, empty, empty, empty.astype(np.int8), empty.astype(np.int8),
+        empty.astype(np.bool_), empty, empty.astype(np.int8), empty, empty, empty,
+    )  # fmt: skip
 
 
 def _no_history() -> tuple[I64, I64, I64]:

@@ -14,7 +14,7 @@ builds only the listeners whose stored report is missing or stale.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
@@ -22,6 +22,7 @@ from typing import Literal
 from sqlalchemy.orm import Session
 
 from models.wrapped import WrappedUser, find_wrapped_users
+from models.wrapped_populations import put_population
 from models.wrapped_reports import (
     History,
     StoredReport,
@@ -34,9 +35,10 @@ from models.wrapped_reports import (
 from wrapped.cards.missed import MissedRecommender
 from wrapped.errors import UnknownUser, WrappedError, WrappedOptedOut
 from wrapped.population import Cached
-from wrapped.report import Report, build_report, iter_all
+from wrapped.report import Pass, Report, build_report, prepare
 from wrapped.rules import Rules
-from wrapped.window import Window
+from wrapped.window import Window, to_datetime
+from wrapped.workers import Progress, forkable, run_forked
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +120,11 @@ class BuildSummary:
     fresh: int = 0
     refused: dict[str, int] = field(default_factory=dict)
 
+    def add(self, built: int, refused: dict[str, int]) -> None:
+        self.built += built
+        for reason, n in refused.items():
+            self.refused[reason] = self.refused.get(reason, 0) + n
+
 
 def build_stored(
     session: Session,
@@ -127,14 +134,18 @@ def build_stored(
     recommender: MissedRecommender | None = None,
     only: Collection[str] | None = None,
     batch: int = BATCH,
+    workers: int = 1,
     on_plan: Callable[[int, int], None] | None = None,
     on_done: Callable[[int], None] | None = None,
 ) -> BuildSummary:
     """Build and store the reports of every listener (or of ``only``, external ids) whose
     stored one is missing or stale, in one pass; commits every ``batch`` reports.
 
-    ``on_plan(to_build, fresh)`` is called once the work is known, ``on_done(n)`` after
-    each ``n`` listeners are handled (for a progress bar).
+    Everything the reports are made of is read once, here; with ``workers`` > 1 the
+    listeners are then built and stored by that many processes forked from this one (see
+    :mod:`wrapped.workers`), each committing its own reports. ``on_plan(to_build, fresh)``
+    is called once the work is known, ``on_done(n)`` after each ``n`` listeners are handled
+    (for a progress bar).
     """
     summary = BuildSummary()
     wanted = None if only is None else set(only)
@@ -157,37 +168,93 @@ def build_stored(
         on_plan(len(todo), len(fresh))
     if not todo:
         return summary
-    pending: list[StoredReport] = []
+    work = prepare(session, window_for=window_for, rules=rules, recommender=recommender, only=todo)
     built_at = datetime.now(UTC)
+    store_base(session, work, built_at)
+    refused: dict[str, int] = {}
+    for one in work.refused:
+        reason = type(one.result).__name__
+        refused[reason] = refused.get(reason, 0) + 1
+    summary.add(0, refused)
+    if on_done and work.refused:
+        on_done(len(work.refused))
 
-    def flush() -> None:
-        summary.built += put_stored(session, pending)
-        session.commit()
-        pending.clear()
+    def done(progress: Progress) -> None:
+        summary.add(progress[1], progress[2])
+        if on_done and progress[0]:
+            on_done(progress[0])
 
-    unreported = 0
-    for one in iter_all(
-        session, window_for=window_for, rules=rules, recommender=recommender, only=todo
-    ):
-        unreported += 1
-        if isinstance(one.result, Report) and one.window is not None:
-            pending.append(
-                StoredReport(
-                    user_id=one.user.id, period=one.window.label, timezone=one.window.tz,
-                    fingerprint=prints[one.user.id],
-                    document=one.result.model_dump_json().encode(), built_at=built_at,
-                )
-            )  # fmt: skip
-        elif isinstance(one.result, WrappedError):
-            reason = type(one.result).__name__
-            summary.refused[reason] = summary.refused.get(reason, 0) + 1
-        if len(pending) >= batch:
-            flush()
-        if on_done and (unreported >= PROGRESS_EVERY or not pending):
-            on_done(unreported)
-            unreported = 0
-    flush()
-    if on_done and unreported:
-        on_done(unreported)
+    share = Share(work, prints, built_at, batch)
+    everyone = range(len(work.listeners))
+    if forkable(session, workers, len(everyone)):
+        run_forked(session, share.store, everyone, workers=workers, on_progress=done)
+    else:
+        share.store(session, everyone, done)
     log.info("stored %d reports; %d were fresh", summary.built, summary.fresh)
     return summary
+
+
+def store_base(session: Session, work: Pass, built_at: datetime) -> None:
+    """Store everyone's listening over the part of the year every listener's window covers
+    (:attr:`wrapped.population.InMemory.common`), from which servers derive the
+    populations of reports computed on demand, the same year in any zone."""
+    base = work.pool.common
+    if base is None:
+        return
+    put_population(
+        session, start=to_datetime(base.start_us), end=to_datetime(base.end_us),
+        last_event=base.last_event, arrays=base.arrays(), built_at=built_at,
+    )  # fmt: skip
+    session.commit()
+
+
+@dataclass(frozen=True)
+class Share:
+    """Builds and stores the reports of some of a :class:`~wrapped.report.Pass`'s
+    listeners, committing every ``batch`` reports."""
+
+    work: Pass
+    prints: dict[int, str]
+    built_at: datetime
+    batch: int
+
+    def store(
+        self, session: Session, which: Iterable[int], progress: Callable[[Progress], None]
+    ) -> None:
+        """Build and store the reports of ``listeners[n]`` for each ``n`` in ``which``,
+        telling ``progress`` what was done after each commit and every
+        :data:`PROGRESS_EVERY` listeners."""
+        pending: list[StoredReport] = []
+        handled, refused = 0, dict[str, int]()
+        written = 0
+
+        def report() -> None:
+            nonlocal handled, written
+            progress((handled, written, dict(refused)))
+            handled, written = 0, 0
+            refused.clear()
+
+        for n in which:
+            one = self.work.build(n)
+            handled += 1
+            if isinstance(one.result, Report) and one.window is not None:
+                pending.append(
+                    StoredReport(
+                        user_id=one.user.id, period=one.window.label, timezone=one.window.tz,
+                        fingerprint=self.prints[one.user.id],
+                        document=one.result.model_dump_json().encode(), built_at=self.built_at,
+                    )
+                )  # fmt: skip
+            elif isinstance(one.result, WrappedError):
+                reason = type(one.result).__name__
+                refused[reason] = refused.get(reason, 0) + 1
+            if len(pending) >= self.batch:
+                written += put_stored(session, pending)
+                session.commit()
+                pending.clear()
+            if handled >= PROGRESS_EVERY or not pending:
+                report()
+        written += put_stored(session, pending)
+        session.commit()
+        if handled or written:
+            report()

@@ -110,11 +110,11 @@ class Window:
     @property
     def start_us(self) -> int | None:
         start = self.start
-        return None if start is None else _to_us(start)
+        return None if start is None else to_us(start)
 
     @property
     def end_us(self) -> int:
-        return _to_us(self.end)
+        return to_us(self.end)
 
     @property
     def label(self) -> str:
@@ -131,9 +131,14 @@ class Window:
         return Window(self.tz, _year_earlier(self.first_day), _year_earlier(self.end_day), year)
 
 
-def _to_us(instant: datetime) -> int:
+def to_us(instant: datetime) -> int:
     delta = instant - datetime(1970, 1, 1, tzinfo=UTC)
     return (delta.days * DAY + delta.seconds) * US + delta.microseconds
+
+
+def to_datetime(us: int) -> datetime:
+    """Epoch microseconds as a UTC instant."""
+    return datetime.fromtimestamp(us // US, UTC) + timedelta(microseconds=us % US)
 
 
 def _offset(tz: ZoneInfo, second: int) -> int:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date, datetime
 from typing import Annotated
 
@@ -192,9 +193,14 @@ def build(
     tz_from_user: Annotated[
         bool, typer.Option("--tz-from-user", help="each listener's own timezone (the default)")
     ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="processes building reports (default: one per CPU core)"),
+    ] = None,
 ) -> None:
     """Build and store every listener's Wrapped of YEAR, for the API to serve. Resumable:
-    reports are committed as they are built, and a run skips the ones still fresh."""
+    reports are committed as they are built, and a run skips the ones still fresh.
+    Everyone's plays are read once; the reports are then built by --workers processes."""
     if tz and tz_from_user:
         raise fail("give --tz or --tz-from-user, not both")
     try:
@@ -221,7 +227,7 @@ def build(
             summary = build_stored(
                 session, window_for=lambda own: Window.for_year(year, tz or own),
                 rules=settings.wrapped.rules(), recommender=missed_for(holder.served),
-                only=users or None, on_plan=plan,
+                only=users or None, workers=workers or os.cpu_count() or 1, on_plan=plan,
                 on_done=lambda n: bar.advance(task, n),
             )  # fmt: skip
     refused = ", ".join(f"{n:,} {reason}" for reason, n in sorted(summary.refused.items()))

@@ -5,9 +5,10 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from types import SimpleNamespace
+from typing import cast
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.exc import IntegrityError
 
 from models.catalog import Album, Artist, Item, ItemKind
@@ -134,7 +135,7 @@ def test_bulk_rows_breaking_a_constraint_raise_integrity_error(store: Store) -> 
     names = ["id", "external_id", "created_at", "timezone"]
     rows = [(1, "same-listener", now, "UTC"), (2, "same-listener", now, "UTC")]
     with pytest.raises(IntegrityError, match=r"external_id"), store.engine.begin() as conn:
-        insert_rows(conn, User.__table__, names, rows)
+        insert_rows(conn, cast(Table, User.__table__), names, rows)
     assert scalar_count(store, User) == 0
 
 

@@ -123,6 +123,38 @@ def test_a_killed_build_continues_where_it_stopped(store: Store, add: Add) -> No
     assert done.keys() == set(USERS) and all(done[u] == kept[u] for u in kept)
 
 
+def documents(store: Store) -> dict[str, bytes]:
+    with store.sessions() as session:
+        rows = session.execute(
+            select(User.external_id, WrappedReportRow.document).join(
+                User, User.id == WrappedReportRow.user_id
+            )
+        )
+        return {name: zlib.decompress(doc) for name, doc in rows}
+
+
+def test_worker_processes_store_what_one_process_stores(store: Store, add: Add) -> None:
+    listeners = [*USERS, *(f"more-{n}" for n in range(7))]
+    for n, user in enumerate(listeners):
+        a_year(add, user, 3 + n)
+    add(play("2023-05-01T10:00:00Z", user="old"))  # nothing in 2024
+    set_user(store, "eve", opt_out_wrapped=True)
+    set_user(store, "ben", opt_out_comparisons=True)
+    alone = build(store)
+    expected = documents(store)
+    assert len(expected) == len(listeners) - 1
+    with store.engine.begin() as conn:
+        conn.execute(delete(WrappedReportRow))
+
+    handled: list[int] = []
+    forked = build(store, workers=2, batch=3, on_done=handled.append)
+    assert forked == alone
+    assert forked.refused == {"NothingToWrap": 1, "WrappedOptedOut": 1}
+    assert sum(handled) == len(listeners) + 1
+    assert documents(store) == expected
+    assert build(store, workers=2).fresh == len(expected)
+
+
 def test_only_the_users_asked_for(store: Store, add: Add) -> None:
     for user in USERS:
         a_year(add, user, 4)

@@ -26,6 +26,7 @@ from models.listening import ListeningEvent
 from models.metrics.rollup import forget
 from models.metrics.schema import MetricsRollup
 from models.users import User
+from models.wrapped_populations import WrappedPopulationRow
 
 EXTERNAL_ID_COLUMN = "user_external_id"
 """A column naming a listener by external id, where a table has no foreign key (jobs)."""
@@ -170,11 +171,14 @@ def prune_events(session: Session, *, before: datetime) -> int:
     the next refresh rebuilds it from the events that remain: the rollup holds per-listener
     days, which a retention period must not outlive, and a refresh re-summarises a changed
     listener from their whole remaining history, so keeping the rest would mix pruned and
-    unpruned listeners in one number."""
+    unpruned listeners in one number. Wrapped's stored populations (everyone's listening over
+    a span, see :mod:`models.wrapped_populations`) that reach before ``before`` go too."""
     result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
         delete(ListeningEvent).where(ListeningEvent.ts < before)
     )
     if result.rowcount:
         session.execute(delete(MetricsRollup))
+        spans = WrappedPopulationRow
+        session.execute(delete(spans).where(spans.span_start < before))
     session.commit()
     return result.rowcount

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 import pytest
 from sqlalchemy import select, text
 
@@ -22,6 +23,7 @@ from models.jobs import create_job
 from models.privacy import prune_events
 from models.served import ServedList, record_served
 from models.users import User
+from models.wrapped_populations import put_population, stored_spans
 from recsys.store import read_store
 from service.settings import ModelSettings, Settings
 from service.store import Store
@@ -241,3 +243,18 @@ def test_prune_deletes_only_events_older_than_the_cut(client: httpx.Client, stor
         assert prune_events(session, before=cut) == 0
     assert count_events(store.engine) == 4
     assert datetime.now(UTC) > cut
+
+
+def test_prune_drops_the_stored_wrapped_populations_that_reach_before_the_cut(
+    client: httpx.Client, store: Store
+) -> None:
+    post(client, year_of("alice", 10))
+    cut = T0 + timedelta(minutes=4 * 6)
+    arrays = {"user_ms": np.array([1, 2], dtype=np.int64)}
+    with store.sessions() as session:
+        for start in (T0 - timedelta(days=1), cut, cut + timedelta(days=1)):
+            put_population(session, start=start, end=start + timedelta(days=30), last_event=10,
+                           arrays=arrays, built_at=T0)  # fmt: skip
+        session.commit()
+        assert prune_events(session, before=cut) == 6
+        assert [s.start for s in stored_spans(session)] == [cut, cut + timedelta(days=1)]

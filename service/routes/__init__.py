@@ -15,12 +15,10 @@ resolution, by a plain handler after the same checks (:mod:`service.direct_route
 FastAPI route documents the operation, the handler answers it.
 """
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter
-from starlette.requests import Request
-from starlette.responses import Response
 
 from service.auth.access import Access
 from service.deps import (
@@ -33,6 +31,7 @@ from service.deps import (
     READ_ANY_USER,
     READ_OWN,
 )
+from service.direct_route import Handler
 from service.routes import (
     audiences,
     catalog,
@@ -83,7 +82,7 @@ ROUTERS: tuple[tuple[APIRouter, Access], ...] = (
     (pages.router,     INGEST_ANY_USER),  # GET /wrapped: upload an export, land on the story
 )  # fmt: skip
 
-DIRECT: tuple[tuple[Callable[..., Any], Callable[[Request], Awaitable[Response]]], ...] = (
+DIRECT: tuple[tuple[Callable[..., Any], Handler], ...] = (
     # GET /v1/users/{user_id}/recommendations: the hot read path
     (recommendations.recommendations, recommendations.user_list),
 )

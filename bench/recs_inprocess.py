@@ -1,10 +1,12 @@
 """Per-request cost of ``GET /healthz``, ``GET /v1/whoami`` and the user list through the
 whole ASGI app (middleware, routing, access check, access log), driven in process without
 sockets: a diagnostic of where ``bench/recs_serve.py``'s ratio comes from, since uvicorn's
-and the network's share is the same for all three. Alternates the three, 10,000 requests
-each (random listeners over ``--users`` for the list), three times; ``--profile`` adds a
-cProfile of the list requests. The server's log (one JSON line per request) goes to
-stderr, the figures to stdout.
+and the network's share is the same for all three. Alternates the three in blocks of
+``BLOCK``, 10,000 requests each (random listeners over ``--users`` for the list), three
+times, and prints the median block's cost per request in wall time and in CPU time of
+the thread (steadier on a shared machine); ``--profile`` adds a cProfile of the list
+requests. The server's log (one JSON line per request) goes to stderr, the figures to
+stdout.
 
     .venv/bin/python bench/recs_inprocess.py --database sqlite:///... --models DIR \
       --cache DIR 2>/dev/null
@@ -18,6 +20,7 @@ import cProfile
 import logging.config
 import os
 import pstats
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -35,6 +38,7 @@ from service.settings import Settings
 
 QUERY = b"limit=20&kind=track&exclude_listened=true&max_per_artist=2"
 N = 10_000
+BLOCK = 250  # requests of one kind in a row
 
 
 def request(path: str, key: str | None, query: bytes = b"") -> dict[str, Any]:
@@ -92,15 +96,24 @@ async def main() -> None:
             for scope in scopes[:1000]:
                 assert await call(scope) == 200, name
         for _ in range(3):
-            us = {}
-            for name, scopes in kinds.items():
-                started = time.perf_counter()
-                for scope in scopes:
-                    await call(scope)
-                us[name] = (time.perf_counter() - started) / len(scopes) * 1e6
-            print("  ".join(f"{k} {v:.1f} us" for k, v in us.items()),
-                  f"  list/healthz {us['healthz'] / us['list']:.2f}"
-                  f"  list/whoami {us['whoami'] / us['list']:.2f}", flush=True)  # fmt: skip
+            # the kinds take turns in blocks, so a change in the machine's load hits all
+            # three alike; per kind, the median block, in wall time and in this thread's
+            # CPU time (which leaves out the time other processes held the core)
+            wall: dict[str, list[float]] = {name: [] for name in kinds}
+            cpu: dict[str, list[float]] = {name: [] for name in kinds}
+            for start in range(0, N, BLOCK):
+                for name, scopes in kinds.items():
+                    block = scopes[start : start + BLOCK]
+                    started, started_cpu = time.perf_counter(), time.thread_time()
+                    for scope in block:
+                        await call(scope)
+                    wall[name].append((time.perf_counter() - started) / len(block) * 1e6)
+                    cpu[name].append((time.thread_time() - started_cpu) / len(block) * 1e6)
+            for label, times in (("wall", wall), ("cpu ", cpu)):
+                us = {name: statistics.median(values) for name, values in times.items()}
+                print(label, "  ".join(f"{k} {v:.1f} us" for k, v in us.items()),
+                      f"  list/healthz {us['healthz'] / us['list']:.2f}"
+                      f"  list/whoami {us['whoami'] / us['list']:.2f}", flush=True)  # fmt: skip
         if args.profile:
             profile = cProfile.Profile()
             profile.enable()

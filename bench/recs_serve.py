@@ -5,7 +5,8 @@ the shared cache first (timed; the servers' workers do the same when a version l
 of them ranking, the others waiting to map the file), then starts ``encore serve`` with 2
 workers (uvloop + httptools), which map that cache, warms it up, and runs ``wrk`` on
 loopback with the same threads, connections and duration against two references and
-the list:
+the list, the three taking turns in ``--rounds`` rounds (so a change in the machine's load
+falls on all three):
 
 - ``GET /healthz``: no credential, no check;
 - ``GET /v1/whoami``: the same API key, access check (key cache, scope, rate limiter)
@@ -32,6 +33,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import shutil
 import socket
 import subprocess
@@ -79,13 +81,20 @@ def wrk(
     seconds: int,
     script: Path | None,
     key: str | None = None,
+    workers: list[int] = [],  # noqa: B006 (read only)
 ) -> dict[str, float]:
+    """One wrk run: req/s, p99, answers, and the CPU time per request of the server's
+    ``workers`` and of wrk itself (which shares the machine's cores with them)."""
     cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
     if key is not None:
         cmd += ["-H", f"Authorization: Bearer {key}"]
     if script is not None:
         cmd += ["-s", str(script)]
+    server_cpu = cpu_seconds(workers)
+    wrk_cpu = children_cpu_seconds()
     out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
+    server_cpu = cpu_seconds(workers) - server_cpu
+    wrk_cpu = children_cpu_seconds() - wrk_cpu
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", out)
     scale = {"us": 1e-3, "ms": 1.0, "s": 1e3}
@@ -96,18 +105,50 @@ def wrk(
         "p99_ms": float(p99.group(1)) * scale[p99.group(2)] if p99 else float("nan"),
         "non_2xx": float(bad.group(1)) if bad else 0.0,
         "requests": float(total.group(1)) if total else 0.0,
+        "server_cpu": server_cpu,
+        "wrk_cpu": wrk_cpu,
+    }
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time the processes ``pids`` have used so far."""
+    ticks = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def worker_pids(parent: int) -> list[int]:
+    """The server's worker processes (uvicorn spawns them)."""
+    kids = subprocess.run(["ps", "--ppid", str(parent), "-o", "pid=,cmd="], capture_output=True,
+                          text=True, check=True).stdout.splitlines()  # fmt: skip
+    return [int(line.split()[0]) for line in kids if "spawn_main" in line]
+
+
+def combined(rounds: list[dict[str, float]]) -> dict[str, float]:
+    """One endpoint's rounds together: requests over the time, the median round's p99,
+    and the non-2xx answers summed."""
+    seconds = sum(r["requests"] / r["rps"] for r in rounds)
+    return {
+        "rps": sum(r["requests"] for r in rounds) / seconds,
+        "p99_ms": float(np.median([r["p99_ms"] for r in rounds])),
+        "non_2xx": sum(r["non_2xx"] for r in rounds),
+        "requests": sum(r["requests"] for r in rounds),
+        "server_cpu": sum(r["server_cpu"] for r in rounds),
+        "wrk_cpu": sum(r["wrk_cpu"] for r in rounds),
     }
 
 
 def memory(parent: int) -> tuple[float, float]:
     """RSS and PSS (MiB) summed over the server's worker processes."""
-    kids = subprocess.run(["ps", "--ppid", str(parent), "-o", "pid=,cmd="], capture_output=True,
-                          text=True, check=True).stdout.splitlines()  # fmt: skip
     rss = pss = 0.0
-    for line in kids:
-        pid, cmd = line.strip().split(" ", 1)
-        if "spawn_main" not in cmd:
-            continue
+    for pid in worker_pids(parent):
         for row in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
             key, _, value = row.partition(":")
             if key in ("Rss", "Pss"):
@@ -167,7 +208,8 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=100_000, help="synth-%%06d ids drawn from")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--connections", type=int, default=64)
-    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--seconds", type=int, default=21, help="per endpoint, over all rounds")
+    parser.add_argument("--rounds", type=int, default=3, help="turns the endpoints take")
     parser.add_argument("--cache", default=None, help="candidate cache (default: a temp dir)")
     parser.add_argument("--recall-sample", type=int, default=300)
     args = parser.parse_args()
@@ -206,9 +248,20 @@ def main() -> None:
         wrk(f"{base}/healthz", **warm, script=None)  # warm both workers
         wrk(f"{base}/v1/whoami", **warm, script=None, key=key)
         wrk(base, **warm, script=script, key=key)
-        trivial = wrk(f"{base}/healthz", **opts, script=None)
-        whoami = wrk(f"{base}/v1/whoami", **opts, script=None, key=key)
-        recs = wrk(base, **opts, script=script, key=key)
+        # the three take turns in rounds, so a change in the shared machine's load hits
+        # all of them alike; each one's figures are its rounds' requests over its time
+        per_round = {**opts, "seconds": max(1, args.seconds // args.rounds),
+                     "workers": worker_pids(server.pid)}  # fmt: skip
+        targets = {
+            "healthz": (f"{base}/healthz", None, None),
+            "whoami": (f"{base}/v1/whoami", None, key),
+            "list": (base, script, key),
+        }
+        rounds: dict[str, list[dict[str, float]]] = {name: [] for name in targets}
+        for _ in range(args.rounds):
+            for name, (url, lua, auth) in targets.items():
+                rounds[name].append(wrk(url, **per_round, script=lua, key=auth))
+        trivial, whoami, recs = (combined(rounds[name]) for name in targets)
         rss, pss = memory(server.pid)
         recall = recall_at_10(base, args.database, args.recall_sample, key)
     finally:
@@ -216,12 +269,20 @@ def main() -> None:
         server.wait(timeout=60)
     print(f"candidates of every listener ranked in {ranking:.1f} s (once per version)")
     print(f"server answering (both workers, model and catalog loaded) in {ready:.1f} s")
-    print(f"wrk -t{args.threads} -c{args.connections} -d{args.seconds}s, 2 workers")
+    print(f"wrk -t{args.threads} -c{args.connections} -d{per_round['seconds']}s x "
+          f"{args.rounds} rounds per endpoint, taking turns, 2 workers")  # fmt: skip
+    for r in range(args.rounds):
+        got = {name: rounds[name][r]["rps"] for name in rounds}
+        print(f"  round {r + 1}: " + "  ".join(f"{k} {v:,.0f}/s" for k, v in got.items())
+              + f"  list/healthz {got['list'] / got['healthz']:.2f}"
+              f"  list/whoami {got['list'] / got['whoami']:.2f}")  # fmt: skip
     for name, got in (("GET /healthz", trivial), ("GET /v1/whoami (key)", whoami),
                       (f"GET .../recommendations?{QUERY} (key)", recs)):  # fmt: skip
         print(
-            f"{name}\n{'':30}{got['rps']:>9,.0f} req/s   p99 {got['p99_ms']:.2f} ms"
-            f"   non-2xx {got['non_2xx']:.0f} of {got['requests']:.0f}"
+            f"{name}\n{'':30}{got['rps']:>9,.0f} req/s   p99 {got['p99_ms']:.2f} ms (median round)"
+            f"   non-2xx {got['non_2xx']:.0f} of {got['requests']:.0f}\n{'':30}"
+            f"CPU per request: server {got['server_cpu'] / got['requests'] * 1e6:,.0f} us, "
+            f"wrk {got['wrk_cpu'] / got['requests'] * 1e6:,.0f} us"
         )
     print(f"ratio recommendations / healthz: {recs['rps'] / trivial['rps']:.2f}")
     print(f"ratio recommendations / whoami:  {recs['rps'] / whoami['rps']:.2f}")

@@ -12,7 +12,7 @@ from fastapi_offline import FastAPIOffline
 from sqlalchemy.exc import SQLAlchemyError
 
 from models.errors import StoreError
-from service import errors, metrics, openapi
+from service import direct_route, errors, metrics, openapi
 from service.auth.access import CSRF_HEADER, Gate
 from service.auth.keys import KeyCache
 from service.auth.ratelimit import RateLimiter
@@ -20,7 +20,7 @@ from service.auth.tokens import TokenSigner, load_secret
 from service.guards import refuse_nul
 from service.middleware import BodyLimit, RequestContext
 from service.recs.runtime import Recs
-from service.routes import ROUTERS
+from service.routes import DIRECT, ROUTERS
 from service.settings import Settings, get_settings
 from service.store import Store
 
@@ -76,6 +76,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.settings = settings
     for router, access in ROUTERS:
         app.include_router(router, dependencies=[Depends(access)] if access.scope else None)
+    for endpoint, handler in DIRECT:
+        direct_route.install(app, endpoint, handler)
     errors.install(app)
     openapi.install(app, ROUTERS)
     install_middleware(app, settings)

@@ -14,9 +14,12 @@ history each one is most like (its reason, :mod:`service.recs.nearest`); and the
 listener's artist runs (:meth:`service.recs.catalog.Catalog.artist_runs`), so a list
 filtered by kind and capped per artist is a comparison and a cut, not a loop.
 
-The ranking is written to ``cache_dir`` (named by the artifact's checksum) under a file
-lock, so of the workers that load one version, one ranks and the others map its file:
-the work is done once per machine and the pages are shared between workers.
+All of a listener's candidates (ids, scores, nearest played items, artist runs) are one
+record of one array (``Candidates.rows``), so a request reads one row of bytes, sliced
+without numpy (:meth:`Candidates.record`): numpy's per-call costs on 200 items outweigh
+the work. The ranking is written to ``cache_dir`` (named by the artifact's checksum) under
+a file lock, so of the workers that load one version, one ranks and the others map its
+file: the work is done once per machine and the pages are shared between workers.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -120,6 +123,17 @@ class Row(NamedTuple):
     runs: npt.NDArray[np.uint8]
 
 
+class Record(NamedTuple):
+    """One listener's :class:`Row` as memoryviews of their record: indexing one gives a
+    Python int or float (float32 scores exactly), with no numpy call on the way. ``runs``
+    holds the ``n`` bytes of each kind filter of ``RUN_KINDS`` one after another."""
+
+    ids: memoryview[int]
+    scores: memoryview[float]
+    near: memoryview[int] | None
+    runs: memoryview[int]
+
+
 class Candidates:
     """Every known listener's top ``n`` unheard items (``ids``, ``scores``), their artist
     runs (``runs``) and, given unit item factors, each one's nearest item of the
@@ -140,16 +154,60 @@ class Candidates:
         self.unit = unit
         self.cache = cache_dir / f"{artifact.checksum[:32]}-{catalog.digest}-{n}"
         users = artifact.model.n_users
-        self.ids = np.full((users, n), -1, dtype=np.int32)
-        self.scores = np.full((users, n), -np.inf, dtype=np.float32)
-        self.runs = np.full((users, len(RUN_KINDS), n), NOT_KEPT, dtype=np.uint8)
-        self.near: npt.NDArray[np.int32] | None = None
+        # one record of bytes per listener: ids, scores, [near,] runs of each kind
+        fields = [("ids", 4 * n), ("scores", 4 * n)]
         if unit is not None:
-            self.near = np.full((users, n), -1, dtype=np.int32)
+            fields.append(("near", 4 * n))
+        fields.append(("runs", len(RUN_KINDS) * n))
+        self._spans: dict[str, tuple[int, int]] = {}
+        at = 0
+        for name, size in fields:
+            self._spans[name] = (at, at + size)
+            at += size
+        self.width = at
+        self._use(np.zeros((users, self.width), dtype=np.uint8))
+        self.ids[:] = -1
+        self.scores[:] = -np.inf
+        self.runs[:] = NOT_KEPT
+        if self.near is not None:
+            self.near[:] = -1
         self.ready = np.zeros(users, dtype=bool)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.done = threading.Event()
+
+    def _use(self, rows: npt.NDArray[np.uint8]) -> None:
+        """Serve from ``rows`` (listeners x ``width`` bytes): the field arrays are views of it."""
+        users = len(rows)
+
+        def field(name: str) -> npt.NDArray[np.uint8]:
+            start, end = self._spans[name]
+            return rows[:, start:end]
+
+        self.rows = rows
+        self._flat = rows.reshape(-1).data
+        self.ids: Ids = field("ids").view(np.int32)
+        self.scores: Scores = field("scores").view(np.float32)
+        self.near: npt.NDArray[np.int32] | None = None
+        if "near" in self._spans:
+            self.near = field("near").view(np.int32)
+        self.runs: npt.NDArray[np.uint8] = field("runs").reshape(users, len(RUN_KINDS), self.n)
+
+    def record(self, user: int) -> Record | None:
+        """The listener's candidates as one record read; None when not ranked yet (then
+        :meth:`get` ranks them)."""
+        if not self.ready[user]:
+            return None
+        start = user * self.width
+        row = self._flat[start : start + self.width]
+        spans = self._spans
+        near = spans.get("near")
+        return Record(
+            row[slice(*spans["ids"])].cast("i"),
+            row[slice(*spans["scores"])].cast("f"),
+            None if near is None else row[slice(*near)].cast("i"),
+            row[slice(*spans["runs"])],
+        )
 
     def get(self, user: int) -> Row:
         """The listener's candidates, ranked now if the background has not got to them."""
@@ -225,48 +283,31 @@ class Candidates:
                 self.ready[block] = True
         return True
 
-    def _arrays(self) -> dict[str, npt.NDArray[Any]]:
-        arrays: dict[str, npt.NDArray[Any]] = {
-            "ids": self.ids,
-            "scores": self.scores,
-            "runs": self.runs,
-        }
-        if self.near is not None:
-            arrays["near"] = self.near
-        return arrays
-
     def _mapped(self) -> bool:
-        mapped = {}
-        for name, mine in self._arrays().items():
-            try:
-                theirs = np.load(f"{self.cache}-{name}.npy", mmap_mode="r", allow_pickle=False)
-            except (OSError, ValueError):
-                return False
-            if theirs.shape != mine.shape or theirs.dtype != mine.dtype:
-                return False
-            # plain views: numpy's memmap subclass adds microseconds to every operation
-            mapped[name] = theirs.view(np.ndarray)
-        self.ids, self.scores, self.runs = mapped["ids"], mapped["scores"], mapped["runs"]
-        self.near = mapped.get("near")
+        try:
+            theirs = np.load(f"{self.cache}-rows.npy", mmap_mode="r", allow_pickle=False)
+        except (OSError, ValueError):
+            return False
+        if theirs.shape != self.rows.shape or theirs.dtype != self.rows.dtype:
+            return False
+        # a plain view: numpy's memmap subclass adds microseconds to every operation
+        self._use(theirs.view(np.ndarray))
         self.ready[:] = True
         return True
 
     def _touch(self) -> None:
-        """Read one value of every page of the mapped files, so this process's page table
+        """Read one value of every page of the mapped file, so this process's page table
         holds them all before requests come (a first touch is a fault of its own, paid by
         a request otherwise)."""
-        for array in self._arrays().values():
-            raw = array.reshape(-1).view(np.uint8)  # bytes: a score may be inf or NaN
-            int(raw[::PAGE].sum(dtype=np.uint64))
+        int(self.rows.reshape(-1)[::PAGE].sum(dtype=np.uint64))
 
     def _write(self) -> None:
         """Write the ranking for other workers; a failure only costs them the work. The
-        ids go last: a worker maps the files only when all of them are there."""
+        file appears whole or not at all (written aside, then renamed)."""
+        tmp = f"{self.cache}-rows.{os.getpid()}.tmp.npy"
         try:
-            for name, array in sorted(self._arrays().items(), key=lambda kv: kv[0] == "ids"):
-                tmp = f"{self.cache}-{name}.{os.getpid()}.tmp.npy"
-                np.save(tmp, array, allow_pickle=False)
-                os.replace(tmp, f"{self.cache}-{name}.npy")
+            np.save(tmp, self.rows, allow_pickle=False)
+            os.replace(tmp, f"{self.cache}-rows.npy")
         except OSError as exc:
             log.warning("could not share the candidates at %s: %s", self.cache, exc)
 

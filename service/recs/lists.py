@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import compress, islice
 from typing import Any, Literal
 
 import numpy as np
@@ -37,9 +38,9 @@ from recsys.errors import ModelNotReady
 from recsys.topn import Ids, Scores
 from service.errors import NotFound
 from service.recs import reasons, respond
-from service.recs.catalog import NOT_KEPT, RUN_KINDS, Filters
+from service.recs.catalog import NOT_KEPT, RUN_KINDS, Catalog, Filters
 from service.recs.fresh import FreshListening
-from service.recs.index import Served, rank
+from service.recs.index import Record, Served, rank
 
 Source = Literal["model", "fresh", "popular", "seeds"]
 NO_MODEL = "no model version is active; run `encore retrain --promote always` first"
@@ -47,6 +48,8 @@ Deeper = Callable[[int], tuple[Ids, Scores]]  # the top n, one row
 History = Callable[[], npt.NDArray[np.int32]]  # dense items, most confident first
 NO_HISTORY = np.zeros(0, np.int32)
 DEEPER = 10  # each deeper ranking is this many times longer
+UNDER: tuple[bytes, ...] = tuple(bytes(int(run < cap) for run in range(256)) for cap in range(256))
+"""``bytes.translate`` tables: ``UNDER[cap]`` maps an artist run to 1 when it is under ``cap``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +115,7 @@ def for_user(
     folded = None if listener is None else fresh.folded(served, listener, served.candidates)
     source: Source
     ranked: Ranked
+    found: Picked | None = None
     if folded is not None:
         row = folded.row
         source = "fresh"
@@ -129,21 +133,26 @@ def for_user(
             ids, scores = model.recommend([user], rows, N=n_items, filter_already_liked=False)
             ranked = Ranked(ids[0], scores[0], lambda: served.history(user))
         else:
-            top = served.top.get(user)
-            ranked = Ranked(
-                top.ids, top.scores, lambda: served.history(user),
-                lambda n: rank(art, np.array([user]), n), top.near, top.runs,
-            )  # fmt: skip
+            candidates = served.top.record(user)
+            if candidates is not None:  # a kind and a cap: from one record read, no numpy
+                found = from_record(candidates, filters, limit, served.candidates)
+            if found is None:
+                top = served.top.get(user)
+                ranked = Ranked(
+                    top.ids, top.scores, lambda: served.history(user),
+                    lambda n: rank(art, np.array([user]), n), top.near, top.runs,
+                )  # fmt: skip
         store_user = int(art.user_ids.ids[user])
     else:
         source = "popular"
         ranked = Ranked(served.popular, served.popular_scores)
         store_user = None if listener is None else listener.user_id
-    picked = pick(served, ranked, filters, limit)
+    picked = found if found is not None else pick(served, ranked, filters, limit)
     if picked.near is not None:
         why = reasons.played(served, picked.near)
     else:
-        why = reasons.because(served, np.asarray(picked.dense), ranked.history(), "played")
+        played = ranked.history if found is None else lambda: served.history(user)
+        why = reasons.because(served, np.asarray(picked.dense), played(), "played")
     rec_id = respond.rec_id()
     meta = {"user_id": user_id, "count": len(picked.dense), "model_version": served.version_id,
             "rec_id": rec_id, "source": source}  # fmt: skip
@@ -229,6 +238,29 @@ def pick(served: Served, ranked: Ranked, filters: Filters, limit: int) -> Picked
     # float32 scores become the floats they are (tolist converts exactly)
     kept_near = None if near is None else near.take(at).tolist()
     return Picked(ids.take(at).tolist(), scores.take(at).tolist(), kept_near)
+
+
+def from_record(record: Record, filters: Filters, limit: int, n: int) -> Picked | None:
+    """What :func:`pick` keeps from a listener's candidates ``record`` (``n`` long) when
+    ``filters`` hold only a kind and a per-artist cap, read with plain Python over its
+    bytes; None when other filters need the arrays or the record holds fewer than
+    ``limit`` (a deeper ranking decides then)."""
+    if not Catalog.only_kind_and_cap(filters):
+        return None
+    k = RUN_KINDS.index(filters.kind)
+    under = (
+        record.runs[k * n : (k + 1) * n]
+        .tobytes()
+        .translate(UNDER[filters.max_per_artist or NOT_KEPT])
+    )
+    at = list(islice(compress(range(n), under), limit))
+    if len(at) < limit:
+        return None
+    ids, scores, near = record.ids, record.scores, record.near
+    return Picked(
+        [ids[i] for i in at], [scores[i] for i in at],
+        None if near is None else [near[i] for i in at],
+    )  # fmt: skip
 
 
 def _without(items: npt.NDArray[np.int32], deeper: Deeper) -> Deeper:

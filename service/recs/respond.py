@@ -6,6 +6,7 @@ a list costs a join of bytes plus its scores and ranks."""
 from __future__ import annotations
 
 import os
+import time
 from typing import Any
 
 import orjson
@@ -14,6 +15,8 @@ from starlette.responses import Response
 from service.recs.catalog import Catalog
 
 POPULAR = orjson.dumps("popular with listeners lately")
+UUID_FIELDS = 0xF << 76 | 0x3 << 62  # the version and variant bits of a UUID
+UUID_V7 = 0x7 << 76 | 0x2 << 62
 
 
 class JsonBytes(Response):
@@ -33,8 +36,12 @@ class JsonBytes(Response):
 
 
 def rec_id() -> str:
-    """A new list's id: 128 random bits as hex, like a UUID4 without the object."""
-    return os.urandom(16).hex()
+    """A new list's id: a UUIDv7 as 32 hex digits (the time in milliseconds, then 74
+    random bits). Ids in time order land next to each other in the store's unique index
+    of served lists, so writing a batch of them touches a few index pages rather than
+    one page per list (measured on SQLite: about a third of the served log's cost)."""
+    value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10))
+    return f"{value & ~UUID_FIELDS | UUID_V7:032x}"
 
 
 RANKS = [b',"rank":%d' % r for r in range(1, 1001)]

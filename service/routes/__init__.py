@@ -9,7 +9,14 @@ route's ``{user_id}``). A route that needs more than its router adds a dependenc
 Requests are matched against the routes in this order, so the hot read path (the user
 list) comes right after the health probes: every router above a route costs its
 requests a failed pattern match per route.
+
+``DIRECT`` names the routes answered ahead of all of them, outside FastAPI's dependency
+resolution, by a plain handler after the same checks (:mod:`service.direct_route`): the
+FastAPI route documents the operation, the handler answers it.
 """
+
+from collections.abc import Callable
+from typing import Any
 
 from fastapi import APIRouter
 
@@ -24,6 +31,7 @@ from service.deps import (
     READ_ANY_USER,
     READ_OWN,
 )
+from service.direct_route import Handler
 from service.routes import (
     audiences,
     catalog,
@@ -73,3 +81,8 @@ ROUTERS: tuple[tuple[APIRouter, Access], ...] = (
     (dashboard.router, READ),      # GET /dashboard (a signed-in operator's session)
     (pages.router,     INGEST_ANY_USER),  # GET /wrapped: upload an export, land on the story
 )  # fmt: skip
+
+DIRECT: tuple[tuple[Callable[..., Any], Handler], ...] = (
+    # GET /v1/users/{user_id}/recommendations: the hot read path
+    (recommendations.recommendations, recommendations.user_list),
+)

@@ -40,6 +40,14 @@ async def recommendations(request: Request, user_id: str) -> Response:
     """What ``user_id`` might play next, best first; ``rec_id`` identifies this answer:
     send it back on the events it leads to. (The query string is validated by
     :mod:`service.recs.query`: FastAPI's per-parameter resolution costs more than the list.)"""
+    return await user_list(request)
+
+
+async def user_list(request: Request) -> Response:
+    """The answer of :func:`recommendations`; served by a
+    :class:`~service.direct_route.DirectRoute` (see ``DIRECT`` in :mod:`service.routes`),
+    after the same checks, without FastAPI's per-request resolution."""
+    user_id: str = request.path_params["user_id"]
     if not 1 <= len(user_id) <= USER_ID:
         return JSONResponse({"detail": [{
             "type": "string_too_long", "loc": ["path", "user_id"],

@@ -1,6 +1,7 @@
 """What a list is built from, on a model trained on both databases: the item-by-item
 filter of a listener's precomputed candidates keeps exactly what the array filter of a
-long ranking keeps, under random business filters; the reasons ranked with the
+long ranking keeps, under random business filters; a list of a kind and a cap read from
+a listener's record of bytes is the one the arrays give; the reasons ranked with the
 candidates are the ones worked out per request; and a second worker maps the first
 one's ranking, reasons included."""
 
@@ -15,7 +16,7 @@ import pytest
 from service.recs import reasons
 from service.recs.catalog import KINDS, SHORT, Filters
 from service.recs.index import Served
-from service.recs.lists import Ranked, pick
+from service.recs.lists import Ranked, from_record, pick
 from service.retraining import Outcome
 from service.settings import Settings
 from service.store import Store
@@ -106,6 +107,37 @@ def test_artist_runs_pick_what_the_filter_picks_for_a_kind_and_a_cap(
     exact = Ranked(*(a[0] for a in art.model.recommend([user], row, N=art.model.n_items)))
     capped = Filters(kind="track", max_per_artist=1)
     assert pick(served, deeper, capped, 60) == pick(served, exact, capped, 60)
+
+
+def test_a_record_read_gives_the_list_the_arrays_give(
+    trained: tuple[Store, Outcome], tmp_path: Path
+) -> None:
+    store, outcome = trained
+    served = load(store, outcome, tmp_path / "cache", candidates=40)
+    n, whole = served.candidates, 0
+    for user in range(outcome.artifact.model.n_users):
+        top, record = served.top.get(user), served.top.record(user)
+        assert record is not None and record.near is not None and top.near is not None
+        # the same candidates, scores exactly (float32 read as the floats they are)
+        assert record.ids.tolist() == top.ids.tolist()
+        assert record.scores.tolist() == top.scores.tolist()
+        assert record.near.tolist() == top.near.tolist()
+        assert record.runs.tobytes() == top.runs.tobytes()
+        arrays = Ranked(top.ids, top.scores, near=top.near, runs=top.runs)
+        for kind in (None, *KINDS):
+            for cap in (None, 1, 2, 3):
+                filters, limit = Filters(kind=kind, max_per_artist=cap), 1 + user % 30
+                expected = pick(served, arrays, filters, limit)
+                got = from_record(record, filters, limit, n)
+                if got is None:  # fewer than asked for: the deeper ranking decides
+                    assert len(expected.dense) < limit, (user, kind, cap)
+                else:
+                    assert got == expected, (user, kind, cap)
+                    whole += 1
+        # any other filter needs the arrays
+        assert from_record(record, Filters(genre="rock"), 5, n) is None
+        assert from_record(record, Filters(exclude_artists=frozenset({1})), 5, n) is None
+    assert whole > outcome.artifact.model.n_users  # most lists came from the record
 
 
 def test_reasons_ranked_with_the_candidates_name_the_nearest_played_item(

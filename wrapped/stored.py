@@ -14,6 +14,7 @@ builds only the listeners whose stored report is missing or stale.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -171,11 +172,7 @@ def build_stored(
     work = prepare(session, window_for=window_for, rules=rules, recommender=recommender, only=todo)
     built_at = datetime.now(UTC)
     store_base(session, work, built_at)
-    refused: dict[str, int] = {}
-    for one in work.refused:
-        reason = type(one.result).__name__
-        refused[reason] = refused.get(reason, 0) + 1
-    summary.add(0, refused)
+    summary.add(0, Counter(type(one.result).__name__ for one in work.refused))
     if on_done and work.refused:
         on_done(len(work.refused))
 
@@ -225,7 +222,7 @@ class Share:
         telling ``progress`` what was done after each commit and every
         :data:`PROGRESS_EVERY` listeners."""
         pending: list[StoredReport] = []
-        handled, refused = 0, dict[str, int]()
+        handled, refused = 0, Counter[str]()
         written = 0
 
         def report() -> None:
@@ -246,8 +243,7 @@ class Share:
                     )
                 )  # fmt: skip
             elif isinstance(one.result, WrappedError):
-                reason = type(one.result).__name__
-                refused[reason] = refused.get(reason, 0) + 1
+                refused[type(one.result).__name__] += 1
             if len(pending) >= self.batch:
                 written += put_stored(session, pending)
                 session.commit()

@@ -374,12 +374,7 @@ def refresh(
             for start in range(0, len(ordered), USER_CHUNK):
                 chunk = ordered[start : start + USER_CHUNK]
                 before = _before(conn, rollup_id, chunk)
-                for table in (days_t, user_served_t):
-                    conn.execute(
-                        delete(table).where(
-                            table.c.rollup_id == rollup_id, table.c.user_id.in_(chunk)
-                        )
-                    )
+                _delete_days(conn, rollup_id, chunk)
                 days = _summarise_and_write(conn, rollup_id, chunk, tz, written)
                 after = merge(
                     contribution(_day_rows(days)), _write_served(conn, rollup_id, tz, chunk)
@@ -409,11 +404,16 @@ def forget(conn: Connection, user_ids: list[int]) -> None:
         stmt = stmt.with_for_update()
     for rid in conn.scalars(stmt).all():
         apply(conn, rid, difference(({}, {}), _before(conn, rid, user_ids)), replace=False)
-        for table in (days_t, user_served_t):
-            conn.execute(
-                delete(table).where(table.c.rollup_id == rid, table.c.user_id.in_(user_ids))
-            )
+        _delete_days(conn, rid, user_ids)
         delete_artist_days(conn, rid, user_ids)
+
+
+def _delete_days(conn: Connection, rollup_id: int, users: list[int]) -> None:
+    """Delete the listener days and served-list days of ``users`` from one rollup."""
+    for table in (days_t, user_served_t):
+        conn.execute(
+            delete(table).where(table.c.rollup_id == rollup_id, table.c.user_id.in_(users))
+        )
 
 
 def _user_count(conn: Connection) -> int:

@@ -7,12 +7,14 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 
+from data.synth import SynthConfig, build_world, store_history
 from models.experiments import ArmSpec, create_experiment
 from models.listening import ListeningEvent
 from service.settings import Settings
@@ -25,6 +27,10 @@ from tests.wrapped.years import private_store
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "metrics"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+SYNTH = SynthConfig(
+    users=40, events=6_000, start=datetime(2025, 1, 1, tzinfo=UTC),
+    end=datetime(2026, 1, 1, tzinfo=UTC), seed=3,
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     with private_store(tmp_path_factory.mktemp("dash")) as store:
         if DATASETS.is_dir():
             import_real(store)
+        else:  # without the real exports, a generated year gives the charts plays to draw
+            store_history(store.engine, store.resolver, build_world(SYNTH))
         with store.sessions() as session:
             experiment = create_experiment(session, name="<b>als-vs-pop</b>", arms=[
                 ArmSpec("control", None), ArmSpec("treatment", 3)])  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -100,6 +101,14 @@ def epoch_us(dialect: str, column: SQLColumnExpression[Any]) -> ColumnElement[in
         seconds = cast(func.strftime("%s", func.substr(column, 1, 19)), Integer)
         return seconds * 1_000_000 + cast(func.substr(column, 21, 6), Integer)
     return cast(func.round(extract("epoch", column) * 1_000_000), BigInteger)
+
+
+def sqlite_timestamp(ts: datetime) -> str:
+    """The text SQLAlchemy's SQLite DateTime stores for the aware ``ts`` (naive UTC, always
+    six fraction digits), so rows written raw and through the ORM compare equal."""
+    if ts.tzinfo is not UTC:
+        ts = ts.astimezone(UTC)
+    return ts.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def insert_rows(conn: Connection, table: Table, names: Sequence[str], rows: Iterable[Any]) -> None:

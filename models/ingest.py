@@ -9,7 +9,6 @@ re-sent event is stored once even when both copies arrive at the same moment.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -17,7 +16,7 @@ import numpy.typing as npt
 from sqlalchemy import Table
 from sqlalchemy.engine import Connection, Engine
 
-from models.dialect import copy_rows, driver_cursor, insert_ignore_one
+from models.dialect import copy_rows, driver_cursor, insert_ignore_one, sqlite_timestamp
 from models.listening import Feedback, ListeningEvent
 from models.records import EventRecord, FeedbackRecord, IngestResult, Rejection
 from models.resolve import CatalogResolver, Resolution
@@ -48,13 +47,6 @@ _PG_MERGE = (
 )
 
 UNKNOWN_ITEM = "unknown external id and no artist and title to create the item from"
-
-
-def _sqlite_ts(ts: datetime) -> str:
-    """The text SQLAlchemy's SQLite DateTime stores, so raw and ORM rows compare equal."""
-    if ts.tzinfo is not UTC:
-        ts = ts.astimezone(UTC)
-    return ts.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def insert_event_rows(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> int:
@@ -100,7 +92,7 @@ def ingest_batch(
             result.rejected.append(Rejection(index, "item", UNKNOWN_ITEM))
             continue
         rows.append((
-            res.user_ids[r.user], item_id, _sqlite_ts(r.ts) if sqlite else r.ts,
+            res.user_ids[r.user], item_id, sqlite_timestamp(r.ts) if sqlite else r.ts,
             r.ms_played, r.skipped, r.reason_start, r.reason_end, r.shuffle, r.offline,
             r.private, r.platform, r.country, r.source.value, r.client_event_id, r.rec_id,
         ))  # fmt: skip

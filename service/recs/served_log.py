@@ -69,6 +69,9 @@ class ServedLog:
                 batch, self._pending = self._pending, []
             if not batch:
                 return 0
+            # by listener (stable: each one's lists stay in time order), so the store's
+            # per-listener index takes the batch in key order rather than at random pages
+            batch.sort(key=_listener)
             try:
                 with self._sessions() as session:
                     record_served(session, batch)
@@ -92,3 +95,7 @@ class ServedLog:
             self._wake.wait(self._flush_seconds)
             self._wake.clear()
             self.flush()
+
+
+def _listener(served: ServedList) -> int:
+    return served.user_id or 0

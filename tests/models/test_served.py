@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
+import numpy as np
+import orjson
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import String, cast, delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from models.served import ServedList, ServedRecommendation, record_served, served_between
@@ -65,3 +67,66 @@ def test_lists_go_with_their_listener(store: Store) -> None:
         left = session.scalars(select(ServedRecommendation.rec_id)).all()
         assert left == ["b"]
         assert session.scalar(select(func.count()).select_from(ServedRecommendation)) == 1
+
+
+def test_written_as_the_orm_writes(store: Store) -> None:
+    """``record_served`` hands the driver plain tuples; what it stores must be what the ORM
+    stores for the same list (the time's text on SQLite, the item ids' JSON), so queries
+    comparing times and reading ids see no difference. A list given in another zone and
+    with numpy ids is stored the same."""
+    alice = _user(store, "alice")
+    local = T0.astimezone(timezone(timedelta(hours=-5)))
+    with store.sessions.begin() as session:
+        session.add(ServedRecommendation(
+            rec_id="orm", user_id=alice, served_at=T0, model_version_id=2, source="model",
+            item_ids=[7, 3],
+        ))  # fmt: skip
+        record_served(session, [ServedList("raw", alice, local, 2, "model", np.array([7, 3]))])
+    with store.sessions() as session:
+        table = ServedRecommendation.__table__
+        raw = session.execute(
+            select(table.c.rec_id, cast(table.c.served_at, String), cast(table.c.item_ids, String))
+            .order_by(table.c.rec_id)
+        ).all()  # fmt: skip
+        (_, orm_time, orm_ids), (_, raw_time, raw_ids) = raw
+        assert raw_time == orm_time
+        assert orjson.loads(raw_ids) == orjson.loads(orm_ids) == [7, 3]
+        at_t0 = session.scalars(
+            select(ServedRecommendation.rec_id).where(ServedRecommendation.served_at == T0)
+        ).all()  # fmt: skip
+        assert sorted(at_t0) == ["orm", "raw"]
+
+
+def test_naive_times_are_refused(store: Store) -> None:
+    naive = ServedList("naive", None, T0.replace(tzinfo=None), None, "seeds", [1])
+    with pytest.raises(ValueError, match="naive"), store.sessions.begin() as session:
+        record_served(session, [naive])
+
+
+def test_many_lists_in_one_call(store: Store) -> None:
+    """A batch as the server writes it (one statement) stores every list in the order
+    given, each with its own fields; a duplicate among them stores none."""
+    alice, bob = _user(store, "alice"), _user(store, "bob")
+    lists = [
+        ServedList(f"r{i:03d}", (alice, bob, None)[i % 3], T0 + timedelta(seconds=i % 7),
+                   i % 4 or None, "model", list(range(i, i + i % 5)), i % 2 or None,
+                   f"arm{i}" if i % 2 else None)
+        for i in range(137)
+    ]  # fmt: skip
+    with store.sessions.begin() as session:
+        assert record_served(session, lists) == len(lists)
+    with store.sessions() as session:
+        stored = session.scalars(select(ServedRecommendation).order_by(ServedRecommendation.id))
+        got = [(r.rec_id, r.user_id, r.served_at, r.model_version_id, r.source, r.item_ids,
+                r.experiment_id, r.arm) for r in stored]  # fmt: skip
+    assert got == [
+        (s.rec_id, s.user_id, s.served_at, s.model_version_id, s.source, s.item_ids,
+         s.experiment_id, s.arm)
+        for s in lists
+    ]  # fmt: skip
+    late = [ServedList(f"n{i}", alice, T0, None, "model", [i]) for i in range(70)]
+    with pytest.raises(IntegrityError), store.sessions.begin() as session:
+        record_served(session, [*late, lists[0]])
+    with store.sessions() as session:
+        count = session.scalar(select(func.count()).select_from(ServedRecommendation))
+    assert count == len(lists)

@@ -78,7 +78,9 @@ async def main() -> None:
             if message["type"] == "http.response.start":
                 status.append(message["status"])
 
-        await app(dict(scope), receive, send)
+        # a fresh state per request: a shared one would keep the first answer's principal
+        # and skip the key check on every later request of that scope
+        await app({**scope, "state": {}}, receive, send)
         return status[0]
 
     async with app.router.lifespan_context(app):

@@ -124,8 +124,10 @@ def main() -> None:
         return cpu / done, per_list, int(written[0]), done
 
     ways: dict[str, Writer | None] = {
-        "no writer": None, "ORM bulk insert (reference)": orm_insert, "record_served": record_served,
-    }  # fmt: skip
+        "no writer": None,
+        "ORM bulk insert (reference)": orm_insert,
+        "record_served": record_served,
+    }
     got: dict[str, list[tuple[float, float, int, int]]] = {name: [] for name in ways}
     try:
         for _ in range(args.rounds):

@@ -69,7 +69,8 @@ SERVED_COLUMNS = (
 _INSERT = f"INSERT INTO {ServedRecommendation.__tablename__} ({', '.join(SERVED_COLUMNS)}) "
 _UNPACK = {
     # json_extract rather than ->> (SQLite 3.38+): an array comes back as its JSON text
-    "sqlite": "SELECT " + ", ".join(f"json_extract(value, '$[{i}]')" for i in range(8))
+    "sqlite": "SELECT "
+    + ", ".join(f"json_extract(value, '$[{i}]')" for i in range(8))
     + " FROM json_each(?)",
     "postgresql": "SELECT v->>0, (v->>1)::bigint, (v->>2)::timestamp AT TIME ZONE 'UTC',"
     " (v->>3)::integer, v->>4, v->5, (v->>6)::integer, v->>7"

@@ -81,7 +81,8 @@ def test_written_as_the_orm_writes(store: Store) -> None:
             rec_id="orm", user_id=alice, served_at=T0, model_version_id=2, source="model",
             item_ids=[7, 3],
         ))  # fmt: skip
-        record_served(session, [ServedList("raw", alice, local, 2, "model", np.array([7, 3]))])
+        ids = list(np.array([7, 3]))
+        record_served(session, [ServedList("raw", alice, local, 2, "model", ids)])
     with store.sessions() as session:
         table = ServedRecommendation.__table__
         raw = session.execute(

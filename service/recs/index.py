@@ -29,9 +29,10 @@ import logging
 import os
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Hashable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -66,6 +67,9 @@ class Served:
     popular: npt.NDArray[np.int32]
     popular_scores: npt.NDArray[np.float32]
     unit_items: npt.NDArray[np.float32] | None  # unit item factors, for reasons
+    popular_picks: dict[Hashable, Any] = field(default_factory=dict, repr=False)
+    """:func:`service.recs.lists.for_user`'s popularity lists by filters and limit: the
+    same for every listener the model does not know, so picked once per version."""
 
     @property
     def candidates(self) -> int:

@@ -147,11 +147,16 @@ def for_user(
         source = "popular"
         ranked = Ranked(served.popular, served.popular_scores)
         store_user = None if listener is None else listener.user_id
-    picked = found if found is not None else pick(served, ranked, filters, limit)
+    played: History
+    if found is not None:
+        picked, played = found, lambda: served.history(user)
+    elif source == "popular":
+        picked, played = _popular(served, ranked, filters, limit), ranked.history
+    else:
+        picked, played = pick(served, ranked, filters, limit), ranked.history
     if picked.near is not None:
         why = reasons.played(served, picked.near)
     else:
-        played = ranked.history if found is None else lambda: served.history(user)
         why = reasons.because(served, np.asarray(picked.dense), played(), "played")
     rec_id = respond.rec_id()
     meta = {"user_id": user_id, "count": len(picked.dense), "model_version": served.version_id,
@@ -213,6 +218,24 @@ def for_seeds(
     record = ServedList(rec_id, None, datetime.now(UTC), served.version_id, "seeds",
                         [cat.item_id_list[i] for i in picked.dense])  # fmt: skip
     return Answer(respond.body(meta, cat, picked.dense, picked.scores, why), record)
+
+
+POPULAR_PICKS = 256
+"""Popularity lists kept per version (distinct filters and limits); past it, start over."""
+
+
+def _popular(served: Served, ranked: Ranked, filters: Filters, limit: int) -> Picked:
+    """:func:`pick` of the popularity ranking, kept per version: it depends only on the
+    filters and the limit, and filtering the whole catalog's ranking took ~0.7 ms, 30
+    times a known listener's list, for every new listener."""
+    key = (filters, limit)
+    picked: Picked | None = served.popular_picks.get(key)
+    if picked is None:
+        picked = pick(served, ranked, filters, limit)
+        if len(served.popular_picks) >= POPULAR_PICKS:
+            served.popular_picks.clear()
+        served.popular_picks[key] = picked
+    return picked
 
 
 def pick(served: Served, ranked: Ranked, filters: Filters, limit: int) -> Picked:

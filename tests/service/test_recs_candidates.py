@@ -2,8 +2,9 @@
 filter of a listener's precomputed candidates keeps exactly what the array filter of a
 long ranking keeps, under random business filters; a list of a kind and a cap read from
 a listener's record of bytes is the one the arrays give; the reasons ranked with the
-candidates are the ones worked out per request; and a second worker maps the first
-one's ranking, reasons included."""
+candidates are the ones worked out per request; a second worker maps the first
+one's ranking, reasons included; and a new listener's popularity list, kept per filters
+and limit, is the one the whole ranking gives."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+import orjson
 import pytest
 
 from service.recs import reasons
 from service.recs.catalog import KINDS, SHORT, Filters
+from service.recs.fresh import FreshListening
 from service.recs.index import Served
-from service.recs.lists import Ranked, from_record, pick
+from service.recs.lists import Ranked, for_user, from_record, pick
 from service.retraining import Outcome
 from service.settings import Settings
 from service.store import Store
@@ -175,3 +178,29 @@ def test_a_second_worker_maps_the_first_ones_ranking_and_reasons(
     np.testing.assert_array_equal(first.top.ids, second.top.ids)
     np.testing.assert_array_equal(first.top.near, second.top.near)
     np.testing.assert_array_equal(first.top.scores, second.top.scores)
+
+
+def test_a_new_listeners_popular_list_is_picked_once_per_filters_and_limit(
+    trained: tuple[Store, Outcome], tmp_path: Path
+) -> None:
+    """Listeners the model does not know get the popularity list under their filters; it
+    is picked once per version, filters and limit, and every later answer is the one the
+    whole ranking gives (never another filters' or limit's list)."""
+    store, outcome = trained
+    served = load(store, outcome, tmp_path / "cache")
+    fresh = FreshListening(store.sessions, poll_seconds=3600)
+    rng = np.random.default_rng(11)
+    asks = [(random_filters(rng, served), int(rng.integers(1, 30))) for _ in range(12)]
+    asks += [(Filters(kind="track", max_per_artist=2), 20), (Filters(), 20), (Filters(), 5)]
+    for round_ in range(2):
+        for n, (filters, limit) in enumerate(asks):
+            answer = for_user(served, fresh, store.sessions, user_id=f"new-{round_}-{n}",
+                              limit=limit, filters=filters, exclude_listened=True)  # fmt: skip
+            whole = Ranked(served.popular, served.popular_scores)
+            expected = pick(served, whole, filters, limit)
+            body = orjson.loads(answer.body)
+            assert body["source"] == "popular"
+            ids = served.catalog.item_id_list
+            assert [d["id"] for d in body["data"]] == [ids[i] for i in expected.dense]
+            assert [d["score"] for d in body["data"]] == expected.scores
+    assert len(served.popular_picks) == len(set(asks))

@@ -1,4 +1,5 @@
-"""A new listener's list (the popularity fallback) against a known listener's, in process.
+"""Lists for new listeners, and for listeners with plays newer than the model, against a
+known listener's list, in process.
 
 A listener the model does not know (new since the last retrain, never seen, or in an
 experiment's popularity arm) gets the popularity ranking under their filters. That list
@@ -7,6 +8,12 @@ kept (``Served.popular_picks``). This times ``lists.for_user`` with the benchmar
 for random known listeners, for new listeners, and for new listeners with the kept lists
 cleared before each call (what every new listener cost before), alternating in blocks,
 and prints the median block's CPU per list and the ratios to the known listener's list.
+
+A listener with plays newer than the model gets their row folded in (implicit's
+``recalculate_user``) and ranked over every item, once per new play. That is timed on
+known listeners' own training rows (``recommend_rows``), with the fold-in's solver kept
+(now) and made anew for each call (before: it recomputed the item factors' Gram matrix
+every time).
 
     .venv/bin/python bench/recs_new_listeners.py --database sqlite:///... --models DIR \
       --cache DIR
@@ -87,6 +94,29 @@ async def main() -> None:
                     call()
                 if block:  # the first block warms up
                     cpu[name].append((time.thread_time() - started) / BLOCK * 1e6)
+        model, rows = served.artifact.model, served.artifact.user_items
+
+        def folded() -> None:
+            user = int(rng.integers(model.n_users))
+            model.recommend_rows(rows[[user]], N=served.candidates)
+
+        def folded_new_solver() -> None:
+            model.__dict__.pop("_solver", None)
+            folded()
+
+        fold_kinds = {
+            "fold-in and ranking, solver kept": folded,
+            "fold-in and ranking, new solver (before)": folded_new_solver,
+        }
+        for block in range(args.blocks // 3 + 1):
+            for name, call in fold_kinds.items():
+                started = time.thread_time()
+                for _ in range(BLOCK // 10):
+                    call()
+                if block:
+                    cpu.setdefault(name, []).append(
+                        (time.thread_time() - started) / (BLOCK // 10) * 1e6
+                    )
         base = statistics.median(cpu["known listener"])
         print(f"lists.for_user, {QUERY.decode()}: CPU a list, median of {args.blocks} blocks")
         for name, values in cpu.items():

@@ -52,6 +52,26 @@ def test_als_fold_in_is_the_user_step_of_training() -> None:
     assert cos > 0.99
 
 
+def test_als_fold_in_follows_new_item_factors() -> None:
+    """The fold-in keeps its solver (and the factors' Gram matrix) between calls; a model
+    fitted again, or loaded, has new factors, and the next fold-in uses them."""
+    matrix = block_matrix()
+    model = make_model(CONTRACT_MODELS["als"])
+    model.fit(matrix)
+    first = model.fold_in(matrix[[3]])  # type: ignore[attr-defined]
+    np.testing.assert_array_equal(model.fold_in(matrix[[3]]), first)  # type: ignore[attr-defined]
+    model.fit(matrix[:, ::-1].tocsr())  # the items in reverse: other factors
+    reference = implicit.cpu.als.AlternatingLeastSquares(
+        factors=4, regularization=0.1, alpha=1.0, num_threads=1
+    )
+    reference.item_factors = model.item_factors  # type: ignore[attr-defined]
+    weighted = model.weighting.transform(matrix[[3]])  # type: ignore[attr-defined]
+    expected = reference.recalculate_user(0, weighted)
+    got = model.fold_in(matrix[[3]])[0]  # type: ignore[attr-defined]
+    np.testing.assert_allclose(got, expected, rtol=1e-4)
+    assert not np.allclose(got, first[0], rtol=1e-2)
+
+
 def interactions() -> Interactions:
     """Four users; artists 70 (items 1, 2) and 71 (item 3) share listeners, 72 (item 4)
     has its own; the last 30 days hold two listeners of item 1 and one of item 4."""

@@ -80,6 +80,12 @@ def check_connection(engine: Engine) -> None:
         raise StoreError(f"cannot reach database {describe(engine.url)}: {reason}") from exc
 
 
+def engine_of(session: Session) -> Engine:
+    """The engine ``session`` is bound to (its connection's, once it holds one)."""
+    bind = session.get_bind()
+    return bind if isinstance(bind, Engine) else bind.engine
+
+
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 

@@ -27,12 +27,12 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from models.catalog import Album, Artist, Item, ItemKind, Tag, artist_tags
 from models.columnar import Column, scan
 from models.dialect import epoch_us
+from models.engine import engine_of
 from models.listening import ListeningEvent
 from models.users import User
 
@@ -203,9 +203,7 @@ def read_plays(session: Session, *, spans: Sequence[Span], user_id: int | None =
     if (span := _span_clause(spans)) is not None:
         where.append(span)
     if user_id is None:
-        bind = session.get_bind()
-        engine = bind if isinstance(bind, Engine) else bind.engine
-        read = scan(engine, columns, from_=e.__table__, where=where, key=e.id)
+        read = scan(engine_of(session), columns, from_=e.__table__, where=where, key=e.id)
         rows = np.column_stack([read[c.name] for c in columns]).astype(np.int64, copy=False)
     else:
         dialect = session.get_bind().dialect.name

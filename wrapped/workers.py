@@ -20,8 +20,9 @@ import queue
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
+
+from models.engine import engine_of
 
 log = logging.getLogger(__name__)
 
@@ -36,17 +37,12 @@ Store = Callable[[Session, Iterable[int], Callable[[Progress], None]], None]
 """Builds and stores the listeners given, telling a callback what it did as it goes."""
 
 
-def _engine(session: Session) -> Engine:
-    bind = session.get_bind()
-    return bind if isinstance(bind, Engine) else bind.engine
-
-
 def forkable(session: Session, workers: int, listeners: int) -> bool:
     """Whether to fork: more than one worker asked for, work for more than one, and a
     store other processes can open."""
     if workers < 2 or listeners < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return False
-    url = _engine(session).url
+    url = engine_of(session).url
     if url.get_backend_name() == "sqlite":
         database = url.database or ""
         return database not in ("", ":memory:") and "mode=memory" not in str(url)
@@ -67,7 +63,7 @@ def run_forked(
     (it may be used again afterwards, on a new connection)."""
     session.commit()
     session.close()
-    engine = _engine(session)
+    engine = engine_of(session)
     engine.dispose()  # no connection of this process may cross the fork
     workers = min(workers, len(which))
     ctx = multiprocessing.get_context("fork")

@@ -17,7 +17,7 @@ import orjson
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from models.base import Base, BigId, UTCDateTime
+from models.base import Base, BigId, UTCDateTime, as_utc
 from models.dialect import sqlite_timestamp
 
 REC_ID_LENGTH = 64
@@ -70,7 +70,7 @@ _INSERT = f"INSERT INTO {ServedRecommendation.__tablename__} ({', '.join(SERVED_
 _UNPACK = {
     # json_extract rather than ->> (SQLite 3.38+): an array comes back as its JSON text
     "sqlite": "SELECT "
-    + ", ".join(f"json_extract(value, '$[{i}]')" for i in range(8))
+    + ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(SERVED_COLUMNS)))
     + " FROM json_each(?)",
     "postgresql": "SELECT v->>0, (v->>1)::bigint, (v->>2)::timestamp AT TIME ZONE 'UTC',"
     " (v->>3)::integer, v->>4, v->5, (v->>6)::integer, v->>7"
@@ -93,8 +93,8 @@ def record_served(session: Session, lists: Iterable[ServedList]) -> int:
     ``json_array_elements``). Times are the naive UTC text SQLAlchemy's SQLite
     ``DateTime`` stores, which PostgreSQL reads as UTC."""
     rows = [
-        (s.rec_id, s.user_id, _stamp(s.served_at), s.model_version_id, s.source, s.item_ids,
-         s.experiment_id, s.arm)
+        (s.rec_id, s.user_id, sqlite_timestamp(as_utc(s.served_at)), s.model_version_id,
+         s.source, s.item_ids, s.experiment_id, s.arm)
         for s in lists
     ]  # fmt: skip
     if not rows:
@@ -103,12 +103,6 @@ def record_served(session: Session, lists: Iterable[ServedList]) -> int:
     batch = orjson.dumps(rows, option=orjson.OPT_SERIALIZE_NUMPY).decode()
     conn.exec_driver_sql(_INSERT + _UNPACK[conn.dialect.name], (batch,))
     return len(rows)
-
-
-def _stamp(served_at: datetime) -> str:
-    if served_at.tzinfo is None:
-        raise ValueError("naive datetime given; Encore stores UTC-aware timestamps only")
-    return sqlite_timestamp(served_at)
 
 
 def served_between(session: Session, start: datetime, end: datetime) -> list[ServedRecommendation]:

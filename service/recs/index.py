@@ -29,10 +29,9 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -43,8 +42,11 @@ from models.recommendations import external_user_ids
 from recsys.artifacts import Artifact
 from recsys.factorization import MatrixFactorization
 from recsys.topn import Ids, Scores
-from service.recs.catalog import NOT_KEPT, RUN_KINDS, Catalog
+from service.recs.catalog import NOT_KEPT, RUN_KINDS, Catalog, Filters
 from service.recs.nearest import history, nearest_played, unit_rows
+
+if TYPE_CHECKING:  # lists builds on this module
+    from service.recs.lists import Picked
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +69,7 @@ class Served:
     popular: npt.NDArray[np.int32]
     popular_scores: npt.NDArray[np.float32]
     unit_items: npt.NDArray[np.float32] | None  # unit item factors, for reasons
-    popular_picks: dict[Hashable, Any] = field(default_factory=dict, repr=False)
+    popular_picks: dict[tuple[Filters, int], Picked] = field(default_factory=dict, repr=False)
     """:func:`service.recs.lists.for_user`'s popularity lists by filters and limit: the
     same for every listener the model does not know, so picked once per version."""
 

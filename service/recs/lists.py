@@ -229,7 +229,7 @@ def _popular(served: Served, ranked: Ranked, filters: Filters, limit: int) -> Pi
     filters and the limit, and filtering the whole catalog's ranking took ~0.7 ms, 30
     times a known listener's list, for every new listener."""
     key = (filters, limit)
-    picked: Picked | None = served.popular_picks.get(key)
+    picked = served.popular_picks.get(key)
     if picked is None:
         picked = pick(served, ranked, filters, limit)
         if len(served.popular_picks) >= POPULAR_PICKS:

@@ -44,6 +44,22 @@ QUERY = b"limit=20&kind=track&exclude_listened=true&max_per_artist=2"
 BLOCK = 200
 
 
+def alternate(
+    kinds: dict[str, Callable[[], None]], blocks: int, size: int
+) -> dict[str, list[float]]:
+    """Each kind's CPU per call (µs), over ``blocks`` blocks of ``size`` calls, the kinds
+    taking turns block by block after one block each to warm up."""
+    cpu: dict[str, list[float]] = {name: [] for name in kinds}
+    for block in range(blocks + 1):
+        for name, call in kinds.items():
+            started = time.thread_time()
+            for _ in range(size):
+                call()
+            if block:
+                cpu[name].append((time.thread_time() - started) / size * 1e6)
+    return cpu
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", required=True)
@@ -62,7 +78,7 @@ async def main() -> None:
         served.top.done.wait()
         recs = app.state.recs
         parsed = parse_raw(QUERY)
-        assert not isinstance(parsed, Exception) and isinstance(parsed, tuple)
+        assert isinstance(parsed, tuple), "the benchmarked query must be valid"
         params, filters = parsed
         rng = np.random.default_rng(3)
 
@@ -86,14 +102,7 @@ async def main() -> None:
             "known listener": known, "new listener": new,
             "new listener, picked each time (before)": new_uncached,
         }  # fmt: skip
-        cpu: dict[str, list[float]] = {name: [] for name in kinds}
-        for block in range(args.blocks + 1):
-            for name, call in kinds.items():
-                started = time.thread_time()
-                for _ in range(BLOCK):
-                    call()
-                if block:  # the first block warms up
-                    cpu[name].append((time.thread_time() - started) / BLOCK * 1e6)
+        cpu = alternate(kinds, args.blocks, BLOCK)
         model, rows = served.artifact.model, served.artifact.user_items
 
         def folded() -> None:
@@ -108,15 +117,7 @@ async def main() -> None:
             "fold-in and ranking, solver kept": folded,
             "fold-in and ranking, new solver (before)": folded_new_solver,
         }
-        for block in range(args.blocks // 3 + 1):
-            for name, call in fold_kinds.items():
-                started = time.thread_time()
-                for _ in range(BLOCK // 10):
-                    call()
-                if block:
-                    cpu.setdefault(name, []).append(
-                        (time.thread_time() - started) / (BLOCK // 10) * 1e6
-                    )
+        cpu |= alternate(fold_kinds, args.blocks // 3, BLOCK // 10)
         base = statistics.median(cpu["known listener"])
         print(f"lists.for_user, {QUERY.decode()}: CPU a list, median of {args.blocks} blocks")
         for name, values in cpu.items():

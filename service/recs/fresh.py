@@ -97,10 +97,10 @@ class FreshListening:
         try:
             assert served is not None
             self._checked_at = self._clock()
+            until = served.artifact.window.until
+            after = None if until is None else datetime.fromtimestamp(until, UTC)
             with self._sessions() as session:
                 if served.version_id != self._version:
-                    until = served.artifact.window.until
-                    after = None if until is None else datetime.fromtimestamp(until, UTC)
                     self._last_id = newest_event_id(session)
                     news = listeners_with_news(session, after=after) if after else []
                     self.by_external = {n.external_id: n for n in news}
@@ -111,7 +111,10 @@ class FreshListening:
                     return
                 since = self._last_id
                 self._last_id = max(self._last_id, newest_event_id(session))
-                news = listeners_with_news(session, after_id=max(since - OVERLAP_IDS, 0))
+                # the re-read ids include plays the model was trained on: not news
+                news = listeners_with_news(
+                    session, after_id=max(since - OVERLAP_IDS, 0), after=after
+                )
                 self._look_for_withheld(session, served)
             merged = dict(self.by_external)
             for n in news:

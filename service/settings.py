@@ -191,7 +191,9 @@ class RecsSettings(BaseModel):
     candidates: int = Field(200, ge=10, le=5000, description="precomputed per listener")
     fresh_seconds: float = Field(2.0, ge=0, description="least time between looks for news")
     served_flush_seconds: float = Field(1.0, gt=0, description="served lists written this often")
-    served_flush_lists: int = Field(500, ge=1, description="or as soon as this many wait")
+    served_flush_lists: int = Field(
+        10_000, ge=1, description="or as soon as this many wait (bounds a batch)"
+    )
     cache_dir: Path | None = Field(None, description="ranked candidates shared by workers")
 
     def candidates_dir(self) -> Path:

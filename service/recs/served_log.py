@@ -2,7 +2,11 @@
 
 A request appends its list to an in-process buffer (a list append); a background thread
 writes the buffer with :func:`models.served.record_served` every ``flush_seconds``, or
-sooner once ``flush_lists`` are waiting, and once more when the server stops. A crash
+sooner once ``flush_lists`` are waiting, and once more when the server stops. Under load
+the time decides: a second's lists make one batch. The bigger the batch, the less a list
+costs to store: the lists' per-listener index entries land on random pages, and a batch
+writes each page it touches once (on SQLite, 10,000 lists a batch against 500 cut the
+writer's CPU from 34-40 to 18-26 µs a list in a served benchmark). A crash
 loses at most the buffer: lists served in the last second or so, which only affects
 click-through statistics, never listening data (events carry their ``rec_id``
 regardless). A failed write is logged and its lists kept for the next attempt, up to

@@ -7,7 +7,8 @@ verified in full before the reference is replaced, so a request sees the old mod
 the new one, never a mix (the in-memory catalog is built before the swap; listeners'
 candidates are ranked after it, :mod:`service.recs.index`); an artifact that fails
 verification is refused, logged, and the old model keeps serving until another version
-is promoted.
+is promoted. After a swap the heap is settled (:mod:`service.heap`): the version's objects
+are kept out of the garbage collector's full collections.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from models.model_versions import get_active
 from recsys.artifacts import load_artifact
 from recsys.errors import CorruptArtifact
-from service import metrics
+from service import heap, metrics
 from service.recs.index import Served
 
 log = logging.getLogger(__name__)
@@ -108,5 +109,6 @@ class ModelHolder:
         if self._served is not None:
             self._served.top.stop()
         self._served = loaded
+        heap.settle()
         metrics.MODEL_VERSION.set(version_id)
         log.info("serving model version %d (%s) from %s", version_id, artifact.model.family, path)

@@ -8,6 +8,7 @@ notice, unless ``ENCORE_REQUIRE_POSTGRES=1`` (set by ``.ci/run``) makes that an 
 
 from __future__ import annotations
 
+import gc
 import os
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy or implicit load
@@ -49,6 +50,15 @@ def _pg_reason() -> str | None:
     except (StoreError, Exception) as exc:  # any failure means "not available here"
         return f"PostgreSQL not reachable at {PG_URL}: {str(exc).splitlines()[0]}"
     return None
+
+
+@pytest.fixture(autouse=True)
+def _thawed_heap() -> Iterator[None]:
+    """A server started by a test freezes the heap when it loads a model
+    (:mod:`service.heap`); thaw it after each test, so that the suite's own objects stay
+    within the garbage collector's reach."""
+    yield
+    gc.unfreeze()
 
 
 @pytest.fixture(scope="session")

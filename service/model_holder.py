@@ -7,8 +7,8 @@ verified in full before the reference is replaced, so a request sees the old mod
 the new one, never a mix (the in-memory catalog is built before the swap; listeners'
 candidates are ranked after it, :mod:`service.recs.index`); an artifact that fails
 verification is refused, logged, and the old model keeps serving until another version
-is promoted. After a swap the heap is settled (:mod:`service.heap`): the version's objects
-are kept out of the garbage collector's full collections.
+is promoted. In a server, the heap is settled after a swap (:mod:`service.heap`): the
+version's objects are kept out of the garbage collector's full collections.
 """
 
 from __future__ import annotations
@@ -42,16 +42,19 @@ class ModelHolder:
         candidates: int = 200,
         cache_dir: Path | None = None,
         root: Path | None = None,
+        freeze_heap: bool = False,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """``root`` is the models directory: an active version whose path leads outside
-        it is refused like a corrupt one."""
+        it is refused like a corrupt one. ``freeze_heap`` settles the heap after each swap
+        (:mod:`service.heap`): for a server, whose heap is mostly the model."""
         self._sessions = sessions
         self._candidates = candidates
         self._cache_dir = cache_dir or Path(tempfile.gettempdir()) / "encore-candidates"
         self._reload_seconds = reload_seconds
         self._clock = clock
         self._root = root
+        self._freeze_heap = freeze_heap
         self._served: Served | None = None
         self._refused: tuple[int, str] | None = None
         self._checked_at: float | None = None
@@ -109,6 +112,7 @@ class ModelHolder:
         if self._served is not None:
             self._served.top.stop()
         self._served = loaded
-        heap.settle()
+        if self._freeze_heap:
+            heap.settle()
         metrics.MODEL_VERSION.set(version_id)
         log.info("serving model version %d (%s) from %s", version_id, artifact.model.family, path)

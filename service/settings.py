@@ -195,6 +195,9 @@ class RecsSettings(BaseModel):
         10_000, ge=1, description="or as soon as this many wait (bounds a batch)"
     )
     cache_dir: Path | None = Field(None, description="ranked candidates shared by workers")
+    freeze_heap: bool = Field(
+        True, description="keep a served version's objects out of full garbage collections"
+    )
 
     def candidates_dir(self) -> Path:
         return self.cache_dir or Path(tempfile.gettempdir()) / "encore-candidates"

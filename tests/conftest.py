@@ -13,6 +13,9 @@ import os
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy or implicit load
 os.environ.setdefault("ENCORE_AUTH__SECRET", "test-secret-" + "s" * 32)  # signs user tokens
+# a server's full collection after a model swap (service.heap) walks this whole process's
+# heap here: up to 3.7 s a swap; tests/service/test_heap.py turns it on for itself
+os.environ.setdefault("ENCORE_RECS__FREEZE_HEAP", "false")
 import socket
 import threading
 import time
@@ -54,9 +57,8 @@ def _pg_reason() -> str | None:
 
 @pytest.fixture(autouse=True)
 def _thawed_heap() -> Iterator[None]:
-    """A server started by a test freezes the heap when it loads a model
-    (:mod:`service.heap`); thaw it after each test, so that the suite's own objects stay
-    within the garbage collector's reach."""
+    """A test that freezes the heap (:mod:`service.heap`) has it thawed after it, so that
+    the suite's own objects stay within the garbage collector's reach."""
     yield
     gc.unfreeze()
 

@@ -44,6 +44,7 @@ class Recs:
                 root=settings.models.dir,
                 candidates=r.candidates,
                 cache_dir=r.candidates_dir(),
+                freeze_heap=r.freeze_heap,
             ),
             FreshListening(sessions, poll_seconds=r.fresh_seconds),
             ServedLog(

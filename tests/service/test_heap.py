@@ -29,7 +29,7 @@ def history(store: Store) -> Store:
 def test_a_swapped_in_version_is_frozen_and_the_replaced_one_freed(
     history: Store, settings: Settings, tmp_path: Path
 ) -> None:
-    holder = ModelHolder(history.sessions, reload_seconds=0, cache_dir=tmp_path)
+    holder = ModelHolder(history.sessions, reload_seconds=0, cache_dir=tmp_path, freeze_heap=True)
     train(history, settings, "als")
     first = holder.current()
     assert first is not None

@@ -39,6 +39,7 @@ class MatrixFactorization(Recommender):
         self.weighting = Weighting(params.weighting)
         self.user_factors: npt.NDArray[np.float32] = np.zeros((0, 0), dtype=np.float32)
         self.item_factors: npt.NDArray[np.float32] = np.zeros((0, 0), dtype=np.float32)
+        self._solver: Any = None  # the fold-in's, see _fold_solver
 
     def _implicit_model(self) -> Any:
         raise NotImplementedError
@@ -88,7 +89,7 @@ class MatrixFactorization(Recommender):
         per solver. A new solver per fold-in recomputed it every time: 7-8 ms of the
         ~15 ms a listener's first list after new plays took, on 97k items x 64 factors.
         Factors are only ever replaced (fit, load), never changed in place."""
-        solver = self.__dict__.get("_solver")
+        solver = self._solver
         if solver is None or solver.item_factors is not self.item_factors:
             p = self.params
             solver = implicit.cpu.als.AlternatingLeastSquares(
@@ -96,7 +97,7 @@ class MatrixFactorization(Recommender):
                 alpha=getattr(p, "alpha", 1.0), num_threads=1,
             )  # fmt: skip
             solver.item_factors = self.item_factors
-            self.__dict__["_solver"] = solver
+            self._solver = solver
         return solver
 
     def _row_scores(self, user_items: sp.csr_matrix) -> npt.NDArray[np.float32]:

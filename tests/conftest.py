@@ -8,7 +8,6 @@ notice, unless ``ENCORE_REQUIRE_POSTGRES=1`` (set by ``.ci/run``) makes that an 
 
 from __future__ import annotations
 
-import gc
 import os
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy or implicit load
@@ -53,14 +52,6 @@ def _pg_reason() -> str | None:
     except (StoreError, Exception) as exc:  # any failure means "not available here"
         return f"PostgreSQL not reachable at {PG_URL}: {str(exc).splitlines()[0]}"
     return None
-
-
-@pytest.fixture(autouse=True)
-def _thawed_heap() -> Iterator[None]:
-    """A test that freezes the heap (:mod:`service.heap`) has it thawed after it, so that
-    the suite's own objects stay within the garbage collector's reach."""
-    yield
-    gc.unfreeze()
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gc
 import weakref
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,8 +27,16 @@ def history(store: Store) -> Store:
     return synth_history(store)
 
 
+@pytest.fixture
+def thawed() -> Iterator[None]:
+    """Thaw the heap after the test, so the rest of the suite's objects stay within the
+    garbage collector's reach (the suite runs with ``ENCORE_RECS__FREEZE_HEAP=false``)."""
+    yield
+    gc.unfreeze()
+
+
 def test_a_swapped_in_version_is_frozen_and_the_replaced_one_freed(
-    history: Store, settings: Settings, tmp_path: Path
+    history: Store, settings: Settings, tmp_path: Path, thawed: None
 ) -> None:
     holder = ModelHolder(history.sessions, reload_seconds=0, cache_dir=tmp_path, freeze_heap=True)
     train(history, settings, "als")
